@@ -1,0 +1,21 @@
+# Store and read lots of images with several methods, and time it honestly.
+# Run: snakemake --cores 1 (the workflow profile in profiles/default sets the defaults).
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/dataset.smk"
+include: "workflow/rules/benchmark.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),
+
+
+onsuccess:
+    print_summary()

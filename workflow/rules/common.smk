@@ -1,0 +1,115 @@
+# Config validation, wildcard constraints and the input functions that turn config into file lists.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from imgbench import config as imgbench_config
+from imgbench import methods as imgbench_methods
+from imgbench.errors import BenchmarkError
+
+try:
+    imgbench_config.validate(config)
+except BenchmarkError as error:
+    sys.exit(
+        f"ERROR: {error}\nEdit config/config.yaml (or the --configfile you passed) and run again."
+    )
+
+RESULTS = "results"
+LOGS = f"{RESULTS}/logs"
+SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+
+
+wildcard_constraints:
+    method="|".join(imgbench_methods.available()),
+    n_images=r"\d+",
+
+
+def archive_path():
+    if config["dataset"]["source"] == "synthetic":
+        return "resources/synthetic/cifar-10-python.tar.gz"
+    return "resources/cifar-10-python.tar.gz"
+
+
+def settings_for(n_images):
+    """Harness settings for one job; only what that job uses, so unrelated edits do not rerun it."""
+    return {
+        "durability": config["durability"],
+        "repeats": imgbench_config.repeats_for(config, n_images),
+        "warmup_runs": config["warmup_runs"],
+        "chunk_images": config["chunk_images"],
+        "caches": config["cache"],
+        "seed": config["seed"],
+    }
+
+
+def store_settings(wildcards):
+    settings = settings_for(int(wildcards.n_images))
+    del settings["caches"]  # stores do not depend on the read cache modes
+    return settings
+
+
+def read_settings(wildcards):
+    return settings_for(int(wildcards.n_images))
+
+
+def single_settings(wildcards):
+    return settings_for(1)
+
+
+def read_patterns(wildcards):
+    """Sequential always; the extra patterns only at patterns.cutoffs."""
+    patterns = [{"name": "sequential"}]
+    extra = config["patterns"]
+    if int(wildcards.n_images) not in extra["cutoffs"]:
+        return patterns
+    for kind in extra["kinds"]:
+        if kind == "batch":
+            patterns += [
+                {"name": "batch", "batch_size": b} for b in extra["batch_sizes"]
+            ]
+        elif kind == "parallel":
+            patterns += [{"name": "parallel", "workers": k} for k in extra["workers"]]
+        elif kind == "single_latency":
+            patterns.append({"name": "single_latency", "reads": extra["latency_reads"]})
+        else:
+            patterns.append({"name": kind})
+    return patterns
+
+
+def raw_timings():
+    files = [
+        f"{RESULTS}/raw/{step}/{method}/{n}.csv"
+        for method in config["methods"]
+        for n in config["cutoffs"]
+        for step in ("store", "read")
+    ]
+    return files + [
+        f"{RESULTS}/raw/single/{method}.csv" for method in config["methods"]
+    ]
+
+
+def raw_usage():
+    return [
+        f"{RESULTS}/raw/usage/{m}/{n}.csv"
+        for m in config["methods"]
+        for n in config["cutoffs"]
+    ]
+
+
+def final_outputs():
+    return [
+        f"{RESULTS}/timings.csv",
+        f"{RESULTS}/summary.csv",
+        f"{RESULTS}/scaling.csv",
+        f"{RESULTS}/disk_usage.csv",
+        f"{RESULTS}/environment.json",
+        f"{RESULTS}/summary.md",
+        f"{RESULTS}/figures/.done",
+    ]
+
+
+def print_summary():
+    summary = Path(RESULTS) / "summary.md"
+    if summary.exists():
+        print(summary.read_text())

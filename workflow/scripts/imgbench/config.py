@@ -1,0 +1,78 @@
+"""Config validation: the JSON schema plus the method registry; messages name key, value and rule."""
+
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from imgbench import methods
+from imgbench.errors import BenchmarkError
+
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(BenchmarkError):
+    pass
+
+
+def load_schema() -> dict:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    schema["properties"]["methods"]["items"]["enum"] = methods.available()
+    return schema
+
+
+def fill_defaults(config: dict, schema: dict) -> dict:
+    """Missing keys take the schema's defaults, recursively through nested objects."""
+    for key, rule in schema.get("properties", {}).items():
+        if key not in config and "default" in rule:
+            config[key] = _copy(rule["default"])
+        if rule.get("type") == "object" and isinstance(config.get(key), dict):
+            fill_defaults(config[key], rule)
+    return config
+
+
+def _copy(value):
+    return yaml.safe_load(yaml.safe_dump(value))
+
+
+def _key_path(error) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _description(schema: dict, error) -> str:
+    """The description of the key the error is about, which says what is allowed."""
+    rule, description = schema, ""
+    for part in error.absolute_path:
+        rule = rule.get("items", {}) if isinstance(part, int) else rule.get("properties", {}).get(part, {})
+        description = rule.get("description", description)  # list items fall back to their list's
+    return description
+
+
+def validate(config: dict) -> dict:
+    """Raise ConfigError listing every problem; return the config with defaults filled in."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
+    schema = load_schema()
+    problems = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path)):
+        allowed = _description(schema, error)
+        problems.append(
+            f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else "")
+        )
+    if not problems:
+        fill_defaults(config, schema)
+        missing = sorted(set(config["patterns"]["cutoffs"]) - set(config["cutoffs"]))
+        if config["patterns"]["kinds"] and missing:
+            problems.append(
+                f"config key 'patterns.cutoffs': {missing} are not in cutoffs {config['cutoffs']}"
+            )
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return config
+
+
+def repeats_for(config: dict, n_images: int) -> int:
+    return config["repeats_large"] if n_images > config["large_cutoff"] else config["repeats"]

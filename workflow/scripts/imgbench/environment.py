@@ -1,0 +1,117 @@
+"""The machine record: hardware, OS, filesystem, library versions, commit, config."""
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ["numpy", "pillow", "lmdb", "h5py", "snakemake", "matplotlib", "tqdm"]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def mount_of(path: Path) -> dict:
+    """Filesystem type, device and options of the mount holding path (longest matching mount point)."""
+    path, best = str(Path(path).resolve()), {}
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        device, point, fstype, options, *_ = line.split()
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best.get("mount_point", "")):
+            best = {"mount_point": point, "device": device, "type": fstype, "options": options}
+    return best
+
+
+def library_versions() -> dict:
+    """The C libraries the Python packages wrap."""
+    import h5py
+    import lmdb
+    from PIL import features
+
+    return {
+        "liblmdb": ".".join(map(str, lmdb.version())),
+        "libhdf5": h5py.version.hdf5_version,
+        "zlib (Pillow)": features.version("zlib") or "unknown",
+    }
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def hardware_and_software() -> dict:
+    """What the timings depend on; its hash is the machine_id stored in every timing row.
+
+    Package versions come from metadata, without importing h5py/lmdb, so every job can afford it.
+    """
+    uname = platform.uname()
+    return {
+        "cpu_model": cpu_model(),
+        "cpu_cores": os.cpu_count(),
+        "memory_bytes": memory_bytes(),
+        "os": f"{uname.system} {uname.release}",
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+    }
+
+
+def machine_id(record: dict | None = None) -> str:
+    record = record or hardware_and_software()
+    return hashlib.sha1(json.dumps(record, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def git_commit(directory: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(directory), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True, text=True, timeout=10, check=True,
+        )  # fmt: skip
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+
+
+def environment_record(results_dir: Path, workflow_dir: Path, config: dict) -> dict:
+    record = hardware_and_software()
+    os_release = _os_release()
+    return {
+        "machine_id": machine_id(record),
+        **record,
+        "libraries": library_versions(),
+        "os_name": os_release,
+        "hostname": platform.node(),
+        "filesystem": mount_of(results_dir),
+        "git_commit": git_commit(workflow_dir),
+        "config": config,
+    }
+
+
+def _os_release() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.platform()

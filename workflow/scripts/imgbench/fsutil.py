@@ -1,0 +1,56 @@
+"""Small filesystem helpers: atomic writes, fsync of files and directories."""
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+
+def fsync_path(path: Path) -> None:
+    """Make one file's or directory's data and metadata durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def files_under(root: Path) -> list[Path]:
+    """Every regular file below root, sorted, so walks are repeatable."""
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(root):
+        found.extend(Path(dirpath) / name for name in filenames)
+    return sorted(found)
+
+
+def fresh_dir(path: Path) -> Path:
+    """An empty directory at path (whatever was there is removed)."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def write_csv_atomic(path: Path, rows: list[dict], columns: list[str]) -> None:
+    """Write rows to a temporary file and rename it over path, so a reader never sees half a CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="raise")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,290 @@
+"""Timed store and read operations with repeats, cache control and read-back verification.
+
+What is inside the timed region (the same for every method):
+
+- store: creating the store's writer (opening files/environments), every ``write`` call, and ``close``
+  (final flush; with durability ``fsync``, the fsync of every file and directory). Building the input
+  chunks from the source is outside.
+- read: opening the reader, every ``read`` call (decoding to a uint8 array of shape (n, 32, 32, 3)), and
+  ``close``. Comparing what was read with the source, and cache preparation, are outside.
+
+Before each store repeat the page cache is written back (``os.sync``), outside the timer, so no repeat
+pays for the previous one's writeback.
+"""
+
+import multiprocessing
+import os
+import resource
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from imgbench import IMAGE_BYTES, cache, environment
+from imgbench.errors import BenchmarkError, RetryStore
+from imgbench.fsutil import files_under, fresh_dir
+from imgbench.progress import progress
+from imgbench.source import Source
+from imgbench.timer import Stopwatch, gc_paused
+
+COLUMNS = [
+    "method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability",
+    "repeat", "warmup", "seconds", "p50_seconds", "p95_seconds", "p99_seconds", "started_ns",
+    "ended_ns", "op_images", "resident_fraction", "cache_verified", "peak_rss_bytes", "raw_bytes",
+    "measured_at", "machine_id",
+]  # fmt: skip
+
+COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
+MAX_STORE_ATTEMPTS = 5
+
+
+@dataclass
+class Settings:
+    durability: str = "none"
+    repeats: int = 5
+    warmup_runs: int = 1
+    chunk_images: int = 10_000
+    caches: list[str] = field(default_factory=lambda: ["warm", "cold"])
+    seed: int = 0
+    machine_id: str = field(default_factory=environment.machine_id)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """How a read visits the store: name plus its parameters (0 where one does not apply)."""
+
+    name: str = "sequential"
+    batch_size: int = 0
+    workers: int = 1
+    reads: int = 0  # single_latency: how many single-image reads
+
+
+def peak_rss_bytes() -> int:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) * 1024  # ru_maxrss is in KiB on Linux
+
+
+def base_row(method, operation, n_images, settings, repeat) -> dict:
+    return {
+        "method": method,
+        "operation": operation,
+        "n_images": n_images,
+        "pattern": "sequential",
+        "batch_size": 0,
+        "workers": 1,
+        "cache": "",
+        "durability": settings.durability,
+        "repeat": repeat,
+        "warmup": int(repeat < settings.warmup_runs),
+        "p50_seconds": "",
+        "p95_seconds": "",
+        "p99_seconds": "",
+        "resident_fraction": "",
+        "cache_verified": "",
+        "op_images": n_images,
+        "raw_bytes": n_images * IMAGE_BYTES,
+        "machine_id": settings.machine_id,
+    }
+
+
+def finish_row(row: dict, watch: Stopwatch) -> dict:
+    row.update(
+        seconds=f"{watch.seconds:.9f}",
+        started_ns=watch.started_ns,
+        ended_ns=watch.ended_ns,
+        peak_rss_bytes=peak_rss_bytes(),
+        measured_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    return row
+
+
+# ---------------------------------------------------------------- store
+
+
+def store_once(module, path: Path, source: Source, n_images: int, settings: Settings) -> Stopwatch:
+    """One timed store of n_images into the empty directory path."""
+    watch = Stopwatch()
+    chunks = source.chunks(n_images, settings.chunk_images)
+    bar = progress(total=n_images, desc=f"store {path}", unit="img")
+    with gc_paused():
+        with watch.timed():
+            writer = module.Writer(path, n_images, settings.durability == "fsync")
+        for start, images, labels in chunks:
+            with watch.timed():
+                writer.write(start, images, labels)
+            bar.update(len(images))
+        with watch.timed():
+            writer.close()
+    bar.close()
+    return watch
+
+
+def store_with_retry(module, path, source, n_images, settings) -> Stopwatch:
+    """Store into a fresh directory; a method that had to grow (RetryStore) starts again from empty."""
+    for _attempt in range(MAX_STORE_ATTEMPTS):
+        fresh_dir(path)
+        os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
+        try:
+            return store_once(module, path, source, n_images, settings)
+        except RetryStore as grown:
+            print(f"note: {grown}", flush=True)
+    raise BenchmarkError(f"store into {path} needed more than {MAX_STORE_ATTEMPTS} attempts")
+
+
+def measure_store(method, module, operation, n_images, path, source, settings) -> list[dict]:
+    """Warm-up plus timed repeats, each into an empty path; the last repeat's store is kept."""
+    rows = []
+    for repeat in range(settings.warmup_runs + settings.repeats):
+        watch = store_with_retry(module, Path(path), source, n_images, settings)
+        rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
+    return rows
+
+
+# ---------------------------------------------------------------- read
+
+
+def index_batches(pattern: Pattern, n_images: int, settings: Settings) -> list[np.ndarray]:
+    """The order and grouping in which one read visits the store."""
+    if pattern.name == "sequential":
+        order = np.arange(n_images)
+    else:
+        order = np.random.default_rng(settings.seed).permutation(n_images)
+    size = pattern.batch_size or settings.chunk_images
+    return [order[start : start + size] for start in range(0, n_images, size)]
+
+
+def verify(source: Source, indices, images, labels, where: str) -> None:
+    """Fail loudly if what was read differs from the source (outside the timer)."""
+    expected_images, expected_labels = source.take(indices)
+    if images.shape != expected_images.shape or images.dtype != np.uint8:
+        raise BenchmarkError(
+            f"{where}: read {images.shape} {images.dtype}, expected {expected_images.shape} uint8"
+        )
+    if not np.array_equal(images, expected_images) or not np.array_equal(labels, expected_labels):
+        differs = np.any(images != expected_images, axis=(1, 2, 3)) | (labels != expected_labels)
+        bad = [int(i) for i in np.asarray(indices)[differs]]
+        raise BenchmarkError(
+            f"{where}: images or labels differ from the source (first bad images: {bad[:5]})"
+        )
+
+
+def read_batches(module, path, batches, source, where) -> Stopwatch:
+    """Open, read every batch, close: timed; each batch is verified between the timed pieces."""
+    watch = Stopwatch()
+    with gc_paused():
+        with watch.timed():
+            reader = module.Reader(path)
+        for indices in progress(batches, desc=f"read {where}", unit="batch"):
+            with watch.timed():
+                images, labels = reader.read(indices)
+            verify(source, indices, images, labels, where)
+        with watch.timed():
+            reader.close()
+    return watch
+
+
+def _parallel_worker(module, path, batches, source, where, barrier, results):
+    try:
+        barrier.wait()
+        watch = read_batches(module, path, batches, source, where)
+        results.put((watch.elapsed_ns, watch.started_ns, watch.ended_ns, ""))
+    except Exception as error:  # reported to the parent, which fails the job
+        results.put((0, 0, 0, f"{type(error).__name__}: {error}"))
+
+
+def read_parallel(module, path, batches, source, workers, where) -> Stopwatch:
+    """The same batches split over k forked workers released together; time is the slowest worker's."""
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers), context.Queue()
+    shares = [batches[k::workers] for k in range(workers)]
+    processes = [
+        context.Process(target=_parallel_worker, args=(module, path, share, source, where, barrier, results))
+        for share in shares
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    errors = [message for *_, message in outcomes if message]
+    if errors:
+        raise BenchmarkError(f"{where}: a parallel worker failed: {errors[0]}")
+    watch = Stopwatch()
+    watch.elapsed_ns = max(elapsed for elapsed, *_ in outcomes)
+    watch.started_ns = min(start for _, start, _, _ in outcomes)
+    watch.ended_ns = max(end for _, _, end, _ in outcomes)
+    return watch
+
+
+def read_latencies(module, path, pattern, n_images, source, settings, where) -> tuple[Stopwatch, list[float]]:
+    """Single-image reads at random positions of an open store, each timed on its own."""
+    rng = np.random.default_rng(settings.seed)
+    positions = rng.integers(0, n_images, size=pattern.reads)
+    watch, latencies = Stopwatch(), []
+    reader = module.Reader(path)
+    try:
+        with gc_paused():
+            for index in positions:
+                one = Stopwatch()
+                with one.timed(), watch.timed():
+                    images, labels = reader.read(np.array([index]))
+                latencies.append(one.seconds)
+                verify(source, [index], images, labels, where)
+    finally:
+        reader.close()
+    return watch, latencies
+
+
+def prepare_cache(mode: str, path: Path, files: list[Path]) -> tuple[float, int]:
+    """Put the store in the asked cache state; return its measured residency and whether it matches."""
+    if mode == "cold":
+        cache.evict(path, files)
+        fraction = cache.resident_fraction(path, files)
+        return fraction, int(fraction <= COLD_MAX_RESIDENT)
+    fraction = cache.resident_fraction(path, files)
+    if fraction < WARM_MIN_RESIDENT:
+        for file in files:
+            with open(file, "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+        fraction = cache.resident_fraction(path, files)
+    return fraction, int(fraction >= WARM_MIN_RESIDENT)
+
+
+def read_once(module, path, pattern, n_images, source, settings, row) -> Stopwatch:
+    where = f"{row['method']} n={n_images} {pattern.name} {row['cache']} repeat {row['repeat']}"
+    if pattern.name == "single_latency":
+        watch, latencies = read_latencies(module, path, pattern, n_images, source, settings, where)
+        p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+        row.update(p50_seconds=f"{p50:.9f}", p95_seconds=f"{p95:.9f}", p99_seconds=f"{p99:.9f}")
+        row.update(op_images=pattern.reads, raw_bytes=pattern.reads * IMAGE_BYTES)
+        return watch
+    batches = index_batches(pattern, n_images, settings)
+    if pattern.name == "parallel":
+        return read_parallel(module, path, batches, source, pattern.workers, where)
+    return read_batches(module, path, batches, source, where)
+
+
+def measure_reads(method, module, operation, n_images, path, source, settings, patterns) -> list[dict]:
+    """Warm-up plus timed repeats; within a repeat, cache modes and patterns are interleaved."""
+    path, rows = Path(path), []
+    files = files_under(path)
+    for repeat in range(settings.warmup_runs + settings.repeats):
+        for mode in settings.caches:
+            for pattern in patterns:
+                row = base_row(method, operation, n_images, settings, repeat)
+                row.update(
+                    pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode
+                )
+                fraction, verified = prepare_cache(mode, path, files)
+                row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
+                watch = read_once(module, path, pattern, n_images, source, settings, row)
+                rows.append(finish_row(row, watch))
+    return rows
+
+
+def remove_store(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

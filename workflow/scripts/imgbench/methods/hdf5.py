@@ -1,0 +1,46 @@
+"""hdf5: one HDF5 file with an ``images`` and a ``meta`` (labels) dataset, as in the tutorial."""
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from imgbench import IMAGE_SHAPE
+from imgbench.fsutil import fsync_path
+
+from ._common import gather_sorted
+
+DESCRIPTION = "one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)"
+FILE = "images.h5"
+
+
+class Writer:
+    def __init__(self, path: Path, n_images: int, durable: bool):
+        self.path, self.durable = Path(path), durable
+        self.file = h5py.File(self.path / FILE, "w")
+        self.images = self.file.create_dataset("images", (n_images, *IMAGE_SHAPE), h5py.h5t.STD_U8BE)
+        self.labels = self.file.create_dataset("meta", (n_images,), h5py.h5t.STD_U8BE)
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        self.images[start : start + len(images)] = images
+        self.labels[start : start + len(labels)] = labels
+
+    def close(self) -> None:
+        self.file.flush()
+        self.file.close()
+        if self.durable:
+            fsync_path(self.path / FILE)
+            fsync_path(self.path)
+
+
+class Reader:
+    def __init__(self, path: Path):
+        self.file = h5py.File(Path(path) / FILE, "r")
+        self.images, self.labels = self.file["images"], self.file["meta"]
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        images = gather_sorted(self.images, indices).astype(np.uint8, copy=False)
+        return images, gather_sorted(self.labels, indices).astype(np.uint8, copy=False)
+
+    def close(self) -> None:
+        self.file.close()

@@ -1,0 +1,54 @@
+"""npy: the raw array in one .npy file, read through a memory map: the floor for every other method."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from imgbench import IMAGE_SHAPE
+from imgbench.fsutil import fsync_path
+
+from ._common import contiguous_range
+
+DESCRIPTION = "raw uint8 array in images.npy (+ labels.npy), read through a memory map"
+
+
+class Writer:
+    """Writes the .npy header, then streams raw chunks, so memory stays bounded at any count."""
+
+    def __init__(self, path: Path, n_images: int, durable: bool):
+        self.path, self.durable = Path(path), durable
+        self.handle = open(self.path / "images.npy", "wb")
+        header = {"descr": "|u1", "fortran_order": False, "shape": (n_images, *IMAGE_SHAPE)}
+        np.lib.format.write_array_header_1_0(self.handle, header)
+        self.labels = np.empty(n_images, dtype=np.uint8)
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        self.handle.write(np.ascontiguousarray(images).data)
+        self.labels[start : start + len(labels)] = labels
+
+    def close(self) -> None:
+        with self.handle, open(self.path / "labels.npy", "wb") as labels_handle:
+            np.save(labels_handle, self.labels)
+            for handle in (self.handle, labels_handle):
+                handle.flush()
+                if self.durable:
+                    os.fsync(handle.fileno())
+        if self.durable:
+            fsync_path(self.path)
+
+
+class Reader:
+    def __init__(self, path: Path):
+        self.images = np.load(Path(path) / "images.npy", mmap_mode="r")
+        self.labels = np.load(Path(path) / "labels.npy")
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # np.array copies out of the map: the pages are really read, as in every other method.
+        span = contiguous_range(indices)
+        images = self.images[span[0] : span[1]] if span else self.images[indices]
+        return np.array(images), self.labels[indices]
+
+    def close(self) -> None:
+        # Dropping the last reference to the memmap unmaps the file and closes it.
+        self.images = None

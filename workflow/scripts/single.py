@@ -1,0 +1,22 @@
+"""Store one image into an empty store and read it back (the tutorial's store_single / read_single)."""
+
+from pathlib import Path
+
+from imgbench import harness, methods
+from imgbench.fsutil import write_csv_atomic
+from imgbench.job import logged
+from imgbench.source import Source
+
+with logged(snakemake):
+    method = snakemake.wildcards.method
+    settings = harness.Settings(**snakemake.params.settings)
+    module, source, store = (
+        methods.load(method),
+        Source(Path(snakemake.input.images).parent),
+        snakemake.output.store,
+    )
+    rows = harness.measure_store(method, module, "store_single", 1, store, source, settings)
+    rows += harness.measure_reads(
+        method, module, "read_single", 1, store, source, settings, [harness.Pattern()]
+    )
+    write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)

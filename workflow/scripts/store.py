@@ -1,0 +1,21 @@
+"""Store n images with one method: warm-up plus timed repeats, each into an empty directory; disk usage."""
+
+from pathlib import Path
+
+from imgbench import harness, methods, usage
+from imgbench.fsutil import write_csv_atomic
+from imgbench.job import logged
+from imgbench.source import Source
+
+with logged(snakemake):
+    method, n_images = snakemake.wildcards.method, int(snakemake.wildcards.n_images)
+    settings = harness.Settings(**snakemake.params.settings)
+    module = methods.load(method)
+    source = Source(Path(snakemake.input.images).parent)
+    rows = harness.measure_store(
+        method, module, "store_many", n_images, snakemake.output.store, source, settings
+    )
+    used = usage.disk_usage(snakemake.output.store)
+    write_csv_atomic(snakemake.output.usage, [{"method": method, "n_images": n_images, **used,
+                     "raw_bytes": n_images * 3072}], usage.COLUMNS)  # fmt: skip
+    write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)
