@@ -2,9 +2,6 @@
 # Run: snakemake --cores 1 (the workflow profile in profiles/default sets the defaults).
 
 
-configfile: "config/config.yaml"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/benchmark.smk"

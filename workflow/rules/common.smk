@@ -8,8 +8,13 @@ from imgbench import config as imgbench_config
 from imgbench import methods as imgbench_methods
 from imgbench.errors import BenchmarkError
 
+# The default config file is read here rather than with `configfile:`, so that a YAML mistake is
+# reported with its line and column; --configfile/--config values (already in `config`) win over it.
 try:
-    imgbench_config.validate(config)
+    loaded = imgbench_config.load_file(Path(workflow.basedir) / "config" / "config.yaml")
+    merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
+    config.clear()
+    config.update(merged)
 except BenchmarkError as error:
     sys.exit(
         f"ERROR: {error}\nEdit config/config.yaml (or the --configfile you passed) and run again."
@@ -46,6 +51,7 @@ def settings_for(n_images):
 def store_settings(wildcards):
     settings = settings_for(int(wildcards.n_images))
     del settings["caches"]  # stores do not depend on the read cache modes
+    settings["options"] = config["method_options"].get(wildcards.method, {})
     return settings
 
 
@@ -54,7 +60,9 @@ def read_settings(wildcards):
 
 
 def single_settings(wildcards):
-    return settings_for(1)
+    settings = settings_for(1)
+    settings["options"] = config["method_options"].get(wildcards.method, {})
+    return settings
 
 
 def read_patterns(wildcards):

@@ -15,6 +15,36 @@ class ConfigError(BenchmarkError):
     pass
 
 
+def load_file(path: Path) -> dict:
+    """The YAML config file as a dict, or a ConfigError that names the file, line and column."""
+    path = Path(path)
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{path} is not valid YAML{where}: {problem}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path} must hold a mapping of keys to values, not {type(loaded).__name__}")
+    return loaded
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    """base updated by overrides, nested mappings merged key by key (as Snakemake merges config files)."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_schema() -> dict:
     schema = yaml.safe_load(SCHEMA.read_text())
     schema["properties"]["methods"]["items"]["enum"] = methods.available()

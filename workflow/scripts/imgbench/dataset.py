@@ -159,7 +159,7 @@ def write_synthetic_archive(target: Path, seed: int = 0, batch_images: int = 10_
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    with open(partial, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+    with open(partial, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             for name, payload in members.items():
                 info = tarfile.TarInfo(f"{BATCH_DIR}/{name}")

@@ -48,6 +48,7 @@ class Settings:
     chunk_images: int = 10_000
     caches: list[str] = field(default_factory=lambda: ["warm", "cold"])
     seed: int = 0
+    options: dict = field(default_factory=dict)  # the method's own keyword options (method_options)
     machine_id: str = field(default_factory=environment.machine_id)
 
 
@@ -111,7 +112,7 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with gc_paused():
         with watch.timed():
-            writer = module.Writer(path, n_images, settings.durability == "fsync")
+            writer = module.Writer(path, n_images, settings.durability == "fsync", **settings.options)
         for start, images, labels in chunks:
             with watch.timed():
                 writer.write(start, images, labels)

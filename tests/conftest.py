@@ -1,0 +1,74 @@
+"""Shared fixtures: a small synthetic dataset, an HTTP server on 127.0.0.1, and workflow copies."""
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from imgbench import dataset
+from imgbench.source import Source
+
+REPO = Path(__file__).resolve().parents[1]
+BATCH_IMAGES = 40  # 5 training batches -> 200 source images; cutoffs above 200 exercise repetition
+COPY_IGNORE = shutil.ignore_patterns(".snakemake", "results", "resources", ".git", "__pycache__", ".*cache")
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("archive") / "cifar-10-python.tar.gz"
+    dataset.write_synthetic_archive(path, seed=0, batch_images=BATCH_IMAGES)
+    return path
+
+
+@pytest.fixture(scope="session")
+def source_dir(archive, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("source")
+    dataset.unpickle_archive(archive, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def source(source_dir) -> Source:
+    return Source(source_dir)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def http_server(archive):
+    """Serves the archive's directory on 127.0.0.1; yields the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(archive.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def copy_workflow(target: Path) -> Path:
+    """The workflow as a user would clone it (no results, no .snakemake)."""
+    shutil.copytree(REPO, target, ignore=COPY_IGNORE)
+    return target
+
+
+def run_snakemake(workdir: Path, *args, check=True, timeout=900) -> subprocess.CompletedProcess:
+    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return result

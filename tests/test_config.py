@@ -1,0 +1,87 @@
+"""Every bad input gets one clear message naming the key, the value and what is allowed."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_workflow, run_snakemake
+from imgbench import config
+from imgbench.config import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def defaults() -> dict:
+    return config.load_file(REPO / "config" / "config.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"methods": ["disk", "tiff"]}, r"'methods\[1\]': 'tiff' is not one of \['disk'"),
+        ({"cutoffs": [10, 1.5]}, r"'cutoffs\[1\]': 1.5 is not of type 'integer'"),
+        ({"cutoffs": [10, "100"]}, r"'cutoffs\[1\]': '100' is not of type 'integer'"),
+        ({"cutoffs": [0, 10]}, r"'cutoffs\[0\]': 0 is less than the minimum of 1"),
+        ({"cutoffs": [-5]}, r"'cutoffs\[0\]': -5 is less than the minimum of 1"),
+        ({"cutoffs": [10, 100, 10]}, r"'cutoffs': \[10, 100, 10\] has non-unique elements"),
+        ({"cutoffs": []}, r"'cutoffs': \[\] should be non-empty"),
+        ({"repeats": 0}, r"'repeats': 0 is less than the minimum of 1"),
+        ({"cache": ["warm", "hot"]}, r"'cache\[1\]': 'hot' is not one of \['warm', 'cold'\]"),
+        ({"durability": "sometimes"}, r"'durability': 'sometimes' is not one of \['none', 'fsync'\]"),
+        ({"dataset": {"source": "download", "md5": "c58f30108f718f92721af3b95e74349a"}},
+         r"'dataset': 'url' is a required property"),
+        ({"dataset": {"source": "download", "url": None, "md5": "c58f30108f718f92721af3b95e74349a"}},
+         r"'dataset.url': None is not of type 'string'"),
+        ({"dataset": {"source": "download", "url": "ftp://x/y", "md5": "c58f30108f718f92721af3b95e74349a"}},
+         r"'dataset.url': 'ftp://x/y' does not match"),
+        ({"dataset": {"source": "torrent"}}, r"'dataset.source': 'torrent' is not one of"),
+        ({"cutoff": [10]}, r"Additional properties are not allowed \('cutoff' was unexpected\)"),
+        ({"patterns": {"kinds": ["random"], "cutoffs": [500]}}, r"'patterns.cutoffs': \[500\] are not in cutoffs"),
+    ],
+)  # fmt: skip
+def test_bad_values_are_named(change, expected):
+    bad = defaults()
+    bad.pop("dataset") if "dataset" in change else None
+    bad.update(change)
+    with pytest.raises(ConfigError, match=expected):
+        config.validate(bad)
+
+
+def test_messages_say_what_is_allowed():
+    bad = defaults() | {"cutoffs": [0]}
+    with pytest.raises(ConfigError, match=r"each a positive integer"):
+        config.validate(bad)
+
+
+def test_default_config_is_valid_and_defaults_fill_in():
+    checked = config.validate(defaults())
+    assert checked["methods"] == ["disk", "lmdb", "hdf5", "npy"]
+    minimal = config.validate({"dataset": {"source": "synthetic"}})
+    assert minimal["cutoffs"] == [10, 100, 1000, 10000, 100000] and minimal["repeats"] == 5
+
+
+def test_malformed_yaml_names_line_and_column(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("cutoffs: [10, 100\nmethods: disk]\n")
+    with pytest.raises(ConfigError, match=r"config.yaml is not valid YAML at line 2, column 8"):
+        config.load_file(path)
+
+
+def test_snakemake_stops_before_any_job(tmp_path):
+    """A bad config stops the whole run with the message; nothing is computed or written."""
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "bad.yaml").write_text(yaml.safe_dump({"cutoffs": [10, -5], "methods": ["disk", "tiff"]}))
+    result = run_snakemake(workdir, "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "config key 'cutoffs[1]': -5 is less than the minimum of 1" in result.stderr
+    assert "config key 'methods[1]': 'tiff' is not one of" in result.stderr
+    assert not (workdir / "results").exists() and not (workdir / "resources").exists()
+
+
+def test_snakemake_reports_malformed_config_file(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "config" / "config.yaml").write_text("cutoffs: [10, 100\nmethods: disk]\n")
+    result = run_snakemake(workdir, "-n", check=False)
+    assert result.returncode != 0
+    assert "config.yaml is not valid YAML at line 2, column 8" in result.stderr

@@ -1,0 +1,124 @@
+"""The archive: CIFAR layout and orientation, the synthetic stand-in, and the real download code over HTTP."""
+
+import hashlib
+import io
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgbench import dataset
+from imgbench.errors import BenchmarkError
+
+
+def test_rows_are_channel_planar_and_row_major():
+    """A CIFAR row is 1024 red values (row by row), then green, then blue; check against known content."""
+    red = np.zeros((32, 32), np.uint8)
+    red[0, :] = 255  # top row red
+    green = np.zeros((32, 32), np.uint8)
+    green[:, 0] = 200  # left column green
+    blue = np.zeros((32, 32), np.uint8)
+    blue[31, 31] = 100  # bottom-right pixel blue
+    row = np.concatenate([red.ravel(), green.ravel(), blue.ravel()])[None, :]
+    image = dataset.from_rows(row)[0]
+    assert image.shape == (32, 32, 3)
+    assert tuple(image[0, 5]) == (255, 0, 0)
+    assert tuple(image[5, 0]) == (0, 200, 0)
+    assert tuple(image[0, 0]) == (255, 200, 0)
+    assert tuple(image[31, 31]) == (0, 0, 100)
+    np.testing.assert_array_equal(dataset.to_rows(dataset.from_rows(row)), row)
+
+
+def test_synthetic_archive_has_cifar_layout(archive):
+    with tarfile.open(archive, "r:gz") as tar:
+        names = set(tar.getnames())
+        expected = {
+            f"cifar-10-batches-py/{name}" for name in [*dataset.TRAIN_BATCHES, "test_batch", "batches.meta"]
+        }
+        assert names == expected
+        batch = pickle.load(tar.extractfile("cifar-10-batches-py/data_batch_1"), encoding="bytes")
+        meta = pickle.load(tar.extractfile("cifar-10-batches-py/batches.meta"), encoding="bytes")
+    assert set(batch) == {b"batch_label", b"labels", b"data", b"filenames"}
+    assert batch[b"data"].dtype == np.uint8 and batch[b"data"].shape[1] == 3072
+    assert len(batch[b"labels"]) == len(batch[b"filenames"]) == len(batch[b"data"])
+    assert set(batch[b"labels"]) <= set(range(10))
+    assert meta[b"label_names"][0] == b"airplane"
+
+
+def test_synthetic_archive_is_repeatable(archive, tmp_path):
+    again = tmp_path / "again.tar.gz"
+    dataset.write_synthetic_archive(again, seed=0, batch_images=40)
+    assert dataset.md5_of(again) == dataset.md5_of(archive)
+    other = tmp_path / "other.tar.gz"
+    dataset.write_synthetic_archive(other, seed=1, batch_images=40)
+    assert dataset.md5_of(other) != dataset.md5_of(archive)
+
+
+def test_synthetic_images_compress_like_photographs():
+    """Neither flat colour (tiny PNGs) nor uniform noise (incompressible): PNG between 40% and 95% of raw."""
+    images = dataset.synthetic_images(200, np.random.default_rng(0))
+    sizes = []
+    for image in images:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="PNG")
+        sizes.append(len(buffer.getvalue()))
+    ratio = np.mean(sizes) / 3072
+    assert 0.4 < ratio < 0.95, ratio
+    assert images.std(axis=(1, 2, 3)).min() > 10  # no flat images
+    neighbours = np.abs(np.diff(images.astype(int), axis=2)).mean()
+    assert neighbours < 40  # smooth regions: far below the ~85 of uniform noise
+
+
+def test_unpickle_gives_training_images_in_order(archive, source_dir):
+    images = np.load(source_dir / "images.npy", mmap_mode="r")
+    labels = np.load(source_dir / "labels.npy")
+    assert images.shape == (200, 32, 32, 3) and images.dtype == np.uint8 and len(labels) == 200
+    with tarfile.open(archive, "r:gz") as tar:
+        second = pickle.load(tar.extractfile("cifar-10-batches-py/data_batch_2"), encoding="bytes")
+    np.testing.assert_array_equal(images[40:80], dataset.from_rows(second[b"data"]))
+    np.testing.assert_array_equal(labels[40:80], second[b"labels"])
+
+
+def test_download_over_http_checks_md5(archive, http_server, tmp_path):
+    target = tmp_path / "resources" / "cifar-10-python.tar.gz"
+    dataset.download(f"{http_server}/{archive.name}", target, dataset.md5_of(archive))
+    assert target.read_bytes() == archive.read_bytes()
+    assert list(target.parent.iterdir()) == [target]
+
+
+def test_download_with_wrong_md5_keeps_nothing(archive, http_server, tmp_path):
+    target = tmp_path / "resources" / "cifar-10-python.tar.gz"
+    wrong = hashlib.md5(b"not the archive").hexdigest()
+    with pytest.raises(BenchmarkError) as failure:
+        dataset.download(f"{http_server}/{archive.name}", target, wrong)
+    message = str(failure.value)
+    assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in message
+    assert "synthetic" in message and "place the archive by hand" in message
+    assert list(target.parent.iterdir()) == []
+
+
+def test_download_http_error_is_explained(http_server, tmp_path):
+    with pytest.raises(BenchmarkError, match="HTTP 404"):
+        dataset.download(f"{http_server}/missing.tar.gz", tmp_path / "a.tar.gz", "0" * 32)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_without_network_is_explained(tmp_path):
+    # Port 9 on loopback (discard) has no listener here: the connection is refused, as with no network.
+    with pytest.raises(BenchmarkError, match="no network"):
+        dataset.download("http://127.0.0.1:9/cifar.tar.gz", tmp_path / "a.tar.gz", "0" * 32, timeout=5)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_from_file_url(archive, tmp_path):
+    target = tmp_path / "a.tar.gz"
+    dataset.download(archive.as_uri(), target, dataset.md5_of(archive))
+    assert dataset.md5_of(target) == dataset.md5_of(archive)
+
+
+def test_placed_archive_is_still_checked(archive):
+    with pytest.raises(BenchmarkError, match="checksum mismatch"):
+        dataset.check_md5(archive, "c58f30108f718f92721af3b95e74349a")
+    dataset.check_md5(archive, dataset.md5_of(archive))

@@ -1,0 +1,56 @@
+"""Statistics on known inputs: the definitions in imgbench.stats, checked by hand-computable cases."""
+
+import math
+
+import pytest
+
+from imgbench import stats
+
+
+def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="", op_images=None):
+    return {
+        "method": method, "operation": operation, "n_images": n, "pattern": "sequential", "batch_size": 0,
+        "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
+        "op_images": op_images or n, "peak_rss_bytes": 1000, "p50_seconds": "", "p95_seconds": "",
+        "p99_seconds": "", "cache_verified": "",
+    }  # fmt: skip
+
+
+def test_describe_known_values():
+    d = stats.describe([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert d["median"] == 3.0 and d["min"] == 1.0 and d["max"] == 5.0 and d["mean"] == 3.0
+    assert d["q1"] == 2.0 and d["q3"] == 4.0 and d["iqr"] == 2.0
+    assert d["stdev"] == pytest.approx(math.sqrt(2.5))
+    assert d["cv"] == pytest.approx(math.sqrt(2.5) / 3)
+    assert d["noisy"] == 1 and d["n_repeats"] == 5
+
+
+def test_single_sample_has_zero_spread():
+    d = stats.describe([0.5])
+    assert d["stdev"] == 0.0 and d["cv"] == 0.0 and d["noisy"] == 0
+
+
+def test_warmup_rows_are_left_out():
+    rows = [row(100.0, warmup=1), row(1.0), row(1.02), row(0.98)]
+    (summary,) = stats.summarise(rows)
+    assert summary["n_repeats"] == 3 and summary["max"] == 1.02 and summary["noisy"] == 0
+    assert summary["us_per_image"] == pytest.approx(1.0 / 100 * 1e6)
+    assert summary["mb_per_s"] == pytest.approx(100 * 3072 / 1.0 / 1e6)
+
+
+def test_groups_are_kept_apart_and_ratio_to_npy():
+    rows = [row(2.0), row(4.0, method="npy"), row(3.0, cache="cold", operation="read_many")]
+    rows += [row(1.0, method="npy", cache="cold", operation="read_many")]
+    summary = {(r["method"], r["operation"]): r for r in stats.summarise(rows)}
+    assert len(summary) == 4
+    assert summary[("disk", "store_many")]["ratio_to_npy"] == pytest.approx(0.5)
+    assert summary[("disk", "read_many")]["ratio_to_npy"] == pytest.approx(3.0)
+    assert summary[("npy", "read_many")]["ratio_to_npy"] == pytest.approx(1.0)
+
+
+def test_scaling_recovers_a_power_law():
+    a, b = 2e-5, 1.1
+    rows = [row(a * n**b, n=n) for n in (10, 1000, 10000, 100000)]
+    (fit,) = stats.scaling(stats.summarise(rows))
+    assert fit["b"] == pytest.approx(b) and fit["a"] == pytest.approx(a)
+    assert fit["n_points"] == 3 and fit["n_min"] == 1000  # the 10-image point is left out of the fit

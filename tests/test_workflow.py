@@ -1,0 +1,235 @@
+"""The whole workflow, run for real by Snakemake in a temporary copy, on the synthetic archive served over
+HTTP on 127.0.0.1 (so the real download code runs), with small cutoffs."""
+
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import copy_workflow, run_snakemake
+from imgbench import dataset, methods, stats
+from imgbench.fsutil import read_csv
+
+pytestmark = pytest.mark.slow
+CUTOFFS = [10, 100, 300]
+METHODS = methods.available()
+
+
+def make_config(archive, http_server, **changes) -> dict:
+    config = {
+        "methods": METHODS,
+        "cutoffs": CUTOFFS,
+        "repeats": 2,
+        "repeats_large": 2,
+        "warmup_runs": 1,
+        "chunk_images": 64,
+        "patterns": {"kinds": ["random", "batch", "parallel", "single_latency"], "cutoffs": [100],
+                     "batch_sizes": [1, 32], "workers": [1, 2], "latency_reads": 50},
+        "dataset": {"source": "download", "url": f"{http_server}/{archive.name}", "md5": dataset.md5_of(archive)},
+    }  # fmt: skip
+    return config | changes
+
+
+def write_config(workdir: Path, config: dict, name="test.yaml") -> str:
+    (workdir / name).write_text(yaml.safe_dump(config))
+    return name
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, archive, http_server):
+    """One complete run with --cores 2 (timed jobs must still never overlap)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow") / "wf")
+    config = make_config(archive, http_server)
+    run_snakemake(workdir, "--cores", "2", "--configfile", write_config(workdir, config))
+    return workdir, config
+
+
+def job_counts(dry_run_output: str) -> dict:
+    """The 'Job stats' table of a dry run, as {rule: count}."""
+    table = dry_run_output.split("Job stats:")[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match or match.group(1) == "total":
+            break
+        counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+def test_timings_hold_the_full_grid(finished):
+    workdir, config = finished
+    rows = read_csv(workdir / "results" / "timings.csv")
+    seen = defaultdict(set)
+    for row in rows:
+        if row["pattern"] == "sequential":
+            seen[(row["method"], row["operation"], row["cache"])].add(int(row["n_images"]))
+    for method in METHODS:
+        assert seen[(method, "store_many", "")] == set(CUTOFFS)
+        assert seen[(method, "store_single", "")] == {1}
+        for cache in ("warm", "cold"):
+            assert seen[(method, "read_many", cache)] == set(CUTOFFS)
+            assert seen[(method, "read_single", cache)] == {1}
+    repeats = defaultdict(list)
+    for row in rows:
+        key = tuple(row[c] for c in stats.GROUP)
+        repeats[key].append((int(row["repeat"]), int(row["warmup"])))
+    for key, seen_repeats in repeats.items():
+        assert sorted(seen_repeats) == [(0, 1), (1, 0), (2, 0)], key
+    assert all(float(row["seconds"]) > 0 for row in rows)
+
+
+def test_every_extra_pattern_was_measured(finished):
+    workdir, _ = finished
+    rows = read_csv(workdir / "results" / "timings.csv")
+    variants = {(r["pattern"], r["batch_size"], r["workers"]) for r in rows if r["n_images"] == "100"}
+    assert variants >= {("random", "0", "1"), ("batch", "1", "1"), ("batch", "32", "1"),
+                        ("parallel", "0", "1"), ("parallel", "0", "2"), ("single_latency", "0", "1")}  # fmt: skip
+    latency = [r for r in rows if r["pattern"] == "single_latency"]
+    assert latency and all(float(r["p50_seconds"]) <= float(r["p99_seconds"]) for r in latency)
+    assert all(r["op_images"] == "50" for r in latency)
+
+
+def test_cold_reads_were_evicted(finished):
+    workdir, _ = finished
+    rows = read_csv(workdir / "results" / "timings.csv")
+    cold = [r for r in rows if r["cache"] == "cold"]
+    warm = [r for r in rows if r["cache"] == "warm"]
+    assert cold and all(r["cache_verified"] == "1" and float(r["resident_fraction"]) <= 0.05 for r in cold)
+    assert warm and all(float(r["resident_fraction"]) >= 0.95 for r in warm)
+
+
+def test_summary_rows_trace_back_to_raw_rows(finished):
+    workdir, _ = finished
+    rows = read_csv(workdir / "results" / "timings.csv")
+    summary = read_csv(workdir / "results" / "summary.csv")
+    assert summary
+    for line in summary:
+        key = tuple(line[c] for c in stats.GROUP)
+        samples = [
+            float(r["seconds"])
+            for r in rows
+            if tuple(r[c] for c in stats.GROUP) == key and r["warmup"] == "0"
+        ]
+        assert len(samples) == int(line["n_repeats"]) == 2
+        assert float(line["median"]) == pytest.approx(float(np.median(samples)))
+        assert float(line["min"]) == pytest.approx(min(samples))
+
+
+def test_timed_jobs_never_overlap_under_two_cores(finished):
+    workdir, _ = finished
+    spans = []
+    for path in (workdir / "results" / "raw").rglob("*.csv"):
+        if "usage" in path.parts:
+            continue
+        rows = read_csv(path)
+        spans.append((min(int(r["started_ns"]) for r in rows), max(int(r["ended_ns"]) for r in rows), path))
+    spans.sort()
+    assert len(spans) == len(METHODS) * (2 * len(CUTOFFS) + 1)
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+        assert end <= start, f"{first} and {second} overlapped"
+
+
+def test_disk_usage_is_measured_per_store(finished):
+    workdir, _ = finished
+    usage_rows = read_csv(workdir / "results" / "disk_usage.csv")
+    assert {(r["method"], int(r["n_images"])) for r in usage_rows} == {
+        (m, n) for m in METHODS for n in CUTOFFS
+    }
+    for row in usage_rows:
+        store = workdir / "results" / "stores" / row["method"] / row["n_images"]
+        # Snakemake adds an empty .snakemake_timestamp to directory outputs after the job measured them.
+        files = [p for p in store.rglob("*") if p.is_file() and p.name != ".snakemake_timestamp"]
+        assert int(row["n_files"]) == len(files)
+        assert int(row["bytes_apparent"]) == sum(p.stat().st_size for p in files)
+
+
+def test_figures_are_valid_pngs(finished):
+    workdir, _ = finished
+    figures = sorted((workdir / "results" / "figures").glob("*.png"))
+    assert figures
+    for path in figures:
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width >= 400 and image.height >= 300
+
+
+def test_environment_and_summary_written(finished):
+    workdir, _ = finished
+    record = yaml.safe_load((workdir / "results" / "environment.json").read_text())
+    assert record["cpu_cores"] >= 1 and record["libraries"]["liblmdb"] and record["filesystem"]["type"]
+    machine_ids = {r["machine_id"] for r in read_csv(workdir / "results" / "timings.csv")}
+    assert machine_ids == {record["machine_id"]}
+    assert "npy" in (workdir / "results" / "summary.md").read_text()
+
+
+def test_nothing_left_to_do(finished):
+    workdir, _ = finished
+    result = run_snakemake(workdir, "-n", "--configfile", "test.yaml")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_adding_a_cutoff_runs_only_its_jobs(finished, archive, http_server):
+    workdir, config = finished
+    name = write_config(workdir, config | {"cutoffs": [*CUTOFFS, 500]}, "more.yaml")
+    counts = job_counts(run_snakemake(workdir, "-n", "--configfile", name).stdout)
+    expected = {"store": len(METHODS), "read": len(METHODS)}
+    assert counts == expected | {
+        "aggregate": 1,
+        "environment": 1,
+        "figures": 1,
+        "summary_markdown": 1,
+        "all": 1,
+    }
+
+
+def test_removing_a_cutoff_reruns_only_aggregation(finished):
+    workdir, config = finished
+    name = write_config(workdir, config | {"cutoffs": CUTOFFS[:-1]}, "fewer.yaml")
+    counts = job_counts(run_snakemake(workdir, "-n", "--configfile", name).stdout)
+    assert counts == {"aggregate": 1, "environment": 1, "figures": 1, "summary_markdown": 1, "all": 1}
+
+
+def test_adding_a_method_runs_only_its_jobs(finished):
+    workdir, config = finished
+    name = write_config(workdir, config | {"methods": METHODS[:-1]}, "fewer_methods.yaml")
+    run_snakemake(workdir, "--cores", "1", "--configfile", name, "--allowed-rules", "aggregate", "environment",
+                  "figures", "summary_markdown", "all")  # fmt: skip
+    counts = job_counts(run_snakemake(workdir, "-n", "--configfile", "test.yaml").stdout)
+    assert counts == {"aggregate": 1, "environment": 1, "figures": 1, "summary_markdown": 1, "all": 1}
+
+
+def test_wrong_md5_fails_clearly_and_produces_no_data(tmp_path, archive, http_server):
+    workdir = copy_workflow(tmp_path / "wf")
+    wrong = "0123456789abcdef0123456789abcdef"
+    config = make_config(archive, http_server, methods=["npy"], cutoffs=[10], patterns={"kinds": []})
+    config["dataset"]["md5"] = wrong
+    result = run_snakemake(workdir, "--configfile", write_config(workdir, config), check=False)
+    assert result.returncode != 0
+    assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in result.stderr
+    assert not (workdir / "resources" / "cifar-10-python.tar.gz").exists()
+    assert list((workdir / "resources").glob("*")) == []
+    assert (
+        not (workdir / "results" / "source").exists() and not (workdir / "results" / "timings.csv").exists()
+    )
+
+
+def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):
+    """No download when the archive is already in resources/, but its md5 is still checked."""
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "resources").mkdir()
+    shutil.copy(archive, workdir / "resources" / "cifar-10-python.tar.gz")
+    config = {"methods": ["npy"], "cutoffs": [10], "repeats": 1, "cache": ["warm"],
+              "dataset": {"source": "download", "url": "http://127.0.0.1:9/unreachable.tar.gz",
+                          "md5": "0123456789abcdef0123456789abcdef"}}  # fmt: skip
+    result = run_snakemake(workdir, "--configfile", write_config(workdir, config), check=False)
+    assert result.returncode != 0 and "checksum mismatch" in result.stderr
+    assert (workdir / "resources" / "cifar-10-python.tar.gz").exists(), "the user's file must not be deleted"
+    config["dataset"]["md5"] = dataset.md5_of(archive)
+    run_snakemake(workdir, "--configfile", write_config(workdir, config))
+    assert (workdir / "results" / "timings.csv").exists()
