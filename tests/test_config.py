@@ -36,6 +36,8 @@ def defaults() -> dict:
         ({"dataset": {"source": "download", "url": "ftp://x/y", "md5": "c58f30108f718f92721af3b95e74349a"}},
          r"'dataset.url': 'ftp://x/y' does not match"),
         ({"dataset": {"source": "torrent"}}, r"'dataset.source': 'torrent' is not one of"),
+        ({"method_options": {"hdf5": {"compression": "lzf"}}}, r"'method_options.hdf5': unknown option 'compression'"),
+        ({"method_options": {"zarr": {}}}, r"'method_options.zarr': unknown method 'zarr'; known methods: disk"),
         ({"cutoff": [10]}, r"Additional properties are not allowed \('cutoff' was unexpected\)"),
         ({"patterns": {"kinds": ["random"], "cutoffs": [500]}}, r"'patterns.cutoffs': \[500\] are not in cutoffs"),
     ],

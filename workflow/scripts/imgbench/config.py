@@ -1,5 +1,6 @@
 """Config validation: the JSON schema plus the method registry; messages name key, value and rule."""
 
+import inspect
 from pathlib import Path
 
 import yaml
@@ -99,9 +100,27 @@ def validate(config: dict) -> dict:
             problems.append(
                 f"config key 'patterns.cutoffs': {missing} are not in cutoffs {config['cutoffs']}"
             )
+        problems += option_problems(config["method_options"])
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
+
+
+def option_problems(method_options: dict) -> list[str]:
+    """Options must name a known method and keyword arguments its Writer accepts."""
+    problems = []
+    for method, options in method_options.items():
+        key = f"config key 'method_options.{method}'"
+        if method not in methods.available():
+            problems.append(f"{key}: unknown method {method!r}; known methods: {', '.join(methods.available())}")
+            continue
+        signature = inspect.signature(methods.load(method).Writer)
+        accepted = [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        for name in options:
+            if name not in accepted:
+                allowed = ", ".join(accepted) if accepted else "none"
+                problems.append(f"{key}: unknown option {name!r}; {method} accepts: {allowed}")
+    return problems
 
 
 def repeats_for(config: dict, n_images: int) -> int:
