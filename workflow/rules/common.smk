@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from imgbench import config as imgbench_config
 from imgbench import methods as imgbench_methods
 from imgbench.errors import BenchmarkError
+from imgbench.space import check_free_space
 
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
 # reported with its line and column; --configfile/--config values (already in `config`) win over it.
@@ -15,6 +16,7 @@ try:
     merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
     config.clear()
     config.update(merged)
+    check_free_space(Path("results"), config["methods"], config["cutoffs"])
 except BenchmarkError as error:
     sys.exit(
         f"ERROR: {error}\nEdit config/config.yaml (or the --configfile you passed) and run again."

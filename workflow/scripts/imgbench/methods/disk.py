@@ -8,6 +8,7 @@ from PIL import Image
 
 from imgbench.fsutil import fsync_path
 
+BYTES_PER_IMAGE = 4100  # one PNG file per 4 KiB block plus a labels line
 DESCRIPTION = "one PNG file per image (Pillow defaults) plus labels.csv"
 LABELS = "labels.csv"
 

@@ -10,6 +10,7 @@ from imgbench.fsutil import fsync_path
 
 from ._common import gather_sorted
 
+BYTES_PER_IMAGE = 3100  # raw pixels plus label
 DESCRIPTION = "one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)"
 FILE = "images.h5"
 

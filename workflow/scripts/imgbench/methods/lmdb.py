@@ -10,6 +10,7 @@ import numpy as np
 from imgbench.errors import RetryStore
 from imgbench.fsutil import fsync_path
 
+BYTES_PER_IMAGE = 4300  # one overflow page per record plus tree pages
 DESCRIPTION = "one LMDB key per image, pickled image+label object, one write transaction"
 
 # Grows when a store runs out of map: a fresh attempt in this process then starts larger.
