@@ -2,6 +2,9 @@
 # Run: snakemake --cores 1 (the workflow profile in profiles/default sets the defaults).
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/benchmark.smk"

@@ -12,7 +12,9 @@ from imgbench.space import check_free_space
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
 # reported with its line and column; --configfile/--config values (already in `config`) win over it.
 try:
-    loaded = imgbench_config.load_file(Path(workflow.basedir) / "config" / "config.yaml")
+    loaded = imgbench_config.load_file(
+        Path(workflow.basedir) / "config" / "config.yaml"
+    )
     merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
     config.clear()
     config.update(merged)
@@ -114,8 +116,8 @@ def final_outputs():
         f"{RESULTS}/scaling.csv",
         f"{RESULTS}/disk_usage.csv",
         f"{RESULTS}/environment.json",
-        f"{RESULTS}/summary.md",
-        f"{RESULTS}/figures/.done",
+        *rules.summary_markdown.output,  # summary.md, summary.html, environment.html
+        *rules.figures.output,  # one PNG per name in plots.FIGURES
     ]
 
 

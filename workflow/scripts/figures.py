@@ -1,7 +1,12 @@
-"""Draw every figure from the aggregated tables."""
+"""Draw every figure in imgbench.plots.FIGURES from the aggregated tables."""
 
 from imgbench import plots
 from imgbench.job import logged
 
 with logged(snakemake):
-    plots.draw_all(snakemake.input.summary, snakemake.input.usage, snakemake.output.done)
+    plots.draw_all(
+        snakemake.input.summary,
+        snakemake.input.usage,
+        snakemake.input.scaling,
+        {name: snakemake.output[name] for name in plots.FIGURES},
+    )

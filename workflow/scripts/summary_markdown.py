@@ -1,8 +1,14 @@
-"""Write results/summary.md: the headline table at the largest cutoff."""
+"""Write results/summary.md (headline at the largest cutoff) and the report's summary and machine pages."""
 
 from imgbench import report
 from imgbench.job import logged
 
 with logged(snakemake):
-    report.write_summary(snakemake.input.summary, snakemake.input.usage, snakemake.input.environment,
-                         snakemake.output.markdown)  # fmt: skip
+    report.write_summary(
+        snakemake.input.summary,
+        snakemake.input.usage,
+        snakemake.input.environment,
+        snakemake.output.markdown,
+        snakemake.output.summary_html,
+        snakemake.output.environment_html,
+    )

@@ -1,0 +1,137 @@
+"""Figures and the markdown summary, drawn from tables the project's own code measured and summarised.
+
+A tiny benchmark runs through the harness (store, read with every pattern, single image), so the CSVs
+have the shapes and values a real run gives; no result number is typed in here.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from imgbench import environment, harness, methods, plots, report, stats, usage
+from imgbench.fsutil import read_csv, write_csv_atomic
+
+REPO = Path(__file__).resolve().parents[1]
+METHODS = ["disk", "hdf5", "lmdb", "npy"]
+CUTOFFS = [10, 40]
+PATTERNS = [harness.Pattern(), harness.Pattern("random"), harness.Pattern("batch", batch_size=4),
+            harness.Pattern("parallel", workers=2), harness.Pattern("single_latency", reads=10)]  # fmt: skip
+
+
+def measure(source, stores: Path) -> tuple[list[dict], list[dict]]:
+    """Timing rows and disk usage rows of a tiny run; the extra patterns at the largest cutoff only."""
+    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=8)
+    rows, used = [], []
+    for method in METHODS:
+        module = methods.load(method)
+        for n in CUTOFFS:
+            path = stores / method / str(n)
+            rows += harness.measure_store(method, module, "store_many", n, path, source, settings)
+            patterns = PATTERNS if n == max(CUTOFFS) else PATTERNS[:1]
+            rows += harness.measure_reads(method, module, "read_many", n, path, source, settings, patterns)
+            used.append({"method": method, "n_images": n, **usage.disk_usage(path), "raw_bytes": n * 3072})
+        single = stores / method / "single"
+        rows += harness.measure_store(method, module, "store_single", 1, single, source, settings)
+        rows += harness.measure_reads(method, module, "read_single", 1, single, source, settings, PATTERNS[:1])
+    return rows, used
+
+
+@pytest.fixture(scope="module")
+def tables(source, tmp_path_factory, monkeypatch_module) -> dict:
+    """summary.csv, disk_usage.csv, scaling.csv and environment.json of the tiny run."""
+    out = tmp_path_factory.mktemp("results")
+    rows, used = measure(source, out / "stores")
+    summary = stats.summarise(rows)
+    # The real threshold (1000 images) is beyond this tiny run; lowered so the fit lines get drawn too.
+    monkeypatch_module.setattr(stats, "SCALING_MIN_IMAGES", min(CUTOFFS))
+    paths = {name: out / name for name in ("summary.csv", "disk_usage.csv", "scaling.csv", "environment.json")}
+    write_csv_atomic(paths["summary.csv"], summary, stats.SUMMARY_COLUMNS)
+    write_csv_atomic(paths["disk_usage.csv"], used, usage.COLUMNS)
+    write_csv_atomic(paths["scaling.csv"], stats.scaling(summary), stats.SCALING_COLUMNS)
+    config = {"methods": METHODS, "cutoffs": CUTOFFS, "repeats": 2, "warmup_runs": 1, "durability": "none"}
+    record = environment.environment_record(out, REPO, config)
+    paths["environment.json"].write_text(json.dumps(record, default=str))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def assert_valid_png(path: Path) -> None:
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        width, height = image.size
+        assert 600 <= width <= 2500 and 250 <= height <= 2000, (path.name, image.size)
+        low, high = image.convert("L").getextrema()
+        assert low < 100 and high > 200, f"{path.name} looks blank"
+
+
+def test_every_figure_has_a_drawer_and_a_caption():
+    assert list(plots.DRAW) == list(plots.FIGURES)
+    for name in plots.FIGURES:
+        assert (REPO / "workflow" / "report" / f"{name}.rst").is_file(), name
+
+
+def test_draw_all_writes_every_figure(tables, tmp_path):
+    assert read_csv(tables["scaling.csv"]), "the fit lines should be exercised"
+    outputs = {name: tmp_path / f"{name}.png" for name in plots.FIGURES}
+    plots.draw_all(tables["summary.csv"], tables["disk_usage.csv"], tables["scaling.csv"], outputs)
+    for path in outputs.values():
+        assert_valid_png(path)
+
+
+def test_pattern_figures_say_when_patterns_were_not_measured(tables, tmp_path):
+    """Without pattern rows the same files are written, as placeholders (the rule's outputs are fixed)."""
+    summary = plots.load_summary(tables["summary.csv"])
+    usage_rows, scaling = plots.load_usage(tables["disk_usage.csv"]), plots.load_scaling(tables["scaling.csv"])
+    sequential = [row for row in summary if row["pattern"] == "sequential"]
+    for name in ("access_patterns", "read_latency"):
+        full, empty = tmp_path / f"{name}.png", tmp_path / f"{name}-empty.png"
+        plots.DRAW[name](full, summary, usage_rows, scaling)
+        plots.DRAW[name](empty, sequential, usage_rows, scaling)
+        assert_valid_png(empty)
+        with Image.open(full) as drawn, Image.open(empty) as placeholder:
+            assert placeholder.size != drawn.size  # the placeholder is a smaller, single-panel figure
+
+
+def test_method_colours_are_fixed_and_deterministic_for_new_methods():
+    assert plots.method_style("disk") == plots.METHOD_STYLES["disk"]
+    colours = {plots.method_style(m)[0] for m in plots.METHOD_STYLES}
+    assert len(colours) == len(plots.METHOD_STYLES)
+    code = "from imgbench import plots; print(plots.method_style('zarr_new'))"
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       cwd=REPO / "workflow" / "scripts", env={"PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert runs == {f"{plots.method_style('zarr_new')}\n"}
+
+
+def test_summary_markdown_names_every_method_and_the_fastest(tables, tmp_path):
+    out = {name: tmp_path / name for name in ("summary.md", "summary.html", "environment.html")}
+    report.write_summary(tables["summary.csv"], tables["disk_usage.csv"], tables["environment.json"],
+                         out["summary.md"], out["summary.html"], out["environment.html"])  # fmt: skip
+    text = out["summary.md"].read_text()
+    record = json.loads(tables["environment.json"].read_text())
+    for method in METHODS:
+        assert f"| {method}" in text
+    for section in ("### Store many", "### Read many, warm page cache", "### Read many, cold page cache"):
+        table = text.split(section)[1].split("###")[0]
+        assert table.count("(fastest)") == 1, section
+    summary = read_csv(tables["summary.csv"])
+    fastest_store = min(
+        (r for r in summary if r["operation"] == "store_many" and r["n_images"] == str(max(CUTOFFS))),
+        key=lambda r: float(r["median"]),
+    )
+    assert f"| {fastest_store['method']} (fastest) |" in text
+    assert record["cpu_model"] in text and "durability none" in text
+    page = out["summary.html"].read_text()
+    assert "<th>median (s)</th>" in page and "Every group of summary.csv" in page
+    assert record["cpu_model"] in out["environment.html"].read_text()
