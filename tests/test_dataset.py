@@ -34,9 +34,7 @@ def test_rows_are_channel_planar_and_row_major():
 def test_synthetic_archive_has_cifar_layout(archive):
     with tarfile.open(archive, "r:gz") as tar:
         names = set(tar.getnames())
-        expected = {
-            f"cifar-10-batches-py/{name}" for name in [*dataset.TRAIN_BATCHES, "test_batch", "batches.meta"]
-        }
+        expected = {f"cifar-10-batches-py/{name}" for name in [*dataset.TRAIN_BATCHES, "test_batch", "batches.meta"]}
         assert names == expected
         batch = pickle.load(tar.extractfile("cifar-10-batches-py/data_batch_1"), encoding="bytes")
         meta = pickle.load(tar.extractfile("cifar-10-batches-py/batches.meta"), encoding="bytes")

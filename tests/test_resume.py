@@ -21,8 +21,8 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "resources").mkdir()
     (workdir / "resources" / "cifar-10-python.tar.gz").write_bytes(archive.read_bytes())
-    config = {"methods": ["disk"], "cutoffs": [10, 4000], "repeats": 2, "cache": ["warm"],
-              "dataset": {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)}}  # fmt: skip
+    dataset_config = {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)}
+    config = {"methods": ["disk"], "cutoffs": [10, 4000], "repeats": 2, "cache": ["warm"], "dataset": dataset_config}
     (workdir / "test.yaml").write_text(yaml.safe_dump(config))
     env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
     run = subprocess.Popen(

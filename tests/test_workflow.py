@@ -110,11 +110,7 @@ def test_summary_rows_trace_back_to_raw_rows(finished):
     assert summary
     for line in summary:
         key = tuple(line[c] for c in stats.GROUP)
-        samples = [
-            float(r["seconds"])
-            for r in rows
-            if tuple(r[c] for c in stats.GROUP) == key and r["warmup"] == "0"
-        ]
+        samples = [float(r["seconds"]) for r in rows if tuple(r[c] for c in stats.GROUP) == key and r["warmup"] == "0"]
         assert len(samples) == int(line["n_repeats"]) == 2
         assert float(line["median"]) == pytest.approx(float(np.median(samples)))
         assert float(line["min"]) == pytest.approx(min(samples))
@@ -137,9 +133,7 @@ def test_timed_jobs_never_overlap_under_two_cores(finished):
 def test_disk_usage_is_measured_per_store(finished):
     workdir, _ = finished
     usage_rows = read_csv(workdir / "results" / "disk_usage.csv")
-    assert {(r["method"], int(r["n_images"])) for r in usage_rows} == {
-        (m, n) for m in METHODS for n in CUTOFFS
-    }
+    assert {(r["method"], int(r["n_images"])) for r in usage_rows} == {(m, n) for m in METHODS for n in CUTOFFS}
     for row in usage_rows:
         store = workdir / "results" / "stores" / row["method"] / row["n_images"]
         # Snakemake adds an empty .snakemake_timestamp to directory outputs after the job measured them.
@@ -214,9 +208,7 @@ def test_wrong_md5_fails_clearly_and_produces_no_data(tmp_path, archive, http_se
     assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in result.stderr
     assert not (workdir / "resources" / "cifar-10-python.tar.gz").exists()
     assert list((workdir / "resources").glob("*")) == []
-    assert (
-        not (workdir / "results" / "source").exists() and not (workdir / "results" / "timings.csv").exists()
-    )
+    assert not (workdir / "results" / "source").exists() and not (workdir / "results" / "timings.csv").exists()
 
 
 def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):

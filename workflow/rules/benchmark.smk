@@ -1,5 +1,6 @@
 # The timed jobs. Each takes one timing_slot; the profile caps timing_slot at 1, so no two timed jobs
-# ever overlap, whatever --cores says.
+# ever overlap, whatever --cores says. mem_mb and runtime are for cluster schedulers (profiles/slurm):
+# memory is bounded by chunking whatever the cutoff.
 
 
 rule store:
@@ -16,6 +17,8 @@ rule store:
         "../../envs/imgbench.yaml"
     resources:
         timing_slot=1,
+        mem_mb=1024,
+        runtime=runtime_minutes,
     params:
         settings=store_settings,
     script:
@@ -35,6 +38,8 @@ rule read:
         "../../envs/imgbench.yaml"
     resources:
         timing_slot=1,
+        mem_mb=1024,
+        runtime=runtime_minutes,
     params:
         settings=read_settings,
         patterns=read_patterns,
@@ -55,6 +60,8 @@ rule single:
         "../../envs/imgbench.yaml"
     resources:
         timing_slot=1,
+        mem_mb=1024,
+        runtime=runtime_minutes,
     params:
         settings=single_settings,
     script:

@@ -69,6 +69,13 @@ def single_settings(wildcards):
     return settings
 
 
+def runtime_minutes(wildcards):
+    """A generous wall-clock limit: PNG, the slowest method, needs about 1 ms per image per pass here."""
+    n_images = int(wildcards.get("n_images", 1))
+    passes = (config["warmup_runs"] + imgbench_config.repeats_for(config, n_images)) * 2
+    return 10 + n_images * passes // 20_000
+
+
 def read_patterns(wildcards):
     """Sequential always; the extra patterns only at patterns.cutoffs."""
     patterns = [{"name": "sequential"}]

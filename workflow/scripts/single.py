@@ -16,7 +16,5 @@ with logged(snakemake):
         snakemake.output.store,
     )
     rows = harness.measure_store(method, module, "store_single", 1, store, source, settings)
-    rows += harness.measure_reads(
-        method, module, "read_single", 1, store, source, settings, [harness.Pattern()]
-    )
+    rows += harness.measure_reads(method, module, "read_single", 1, store, source, settings, [harness.Pattern()])
     write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)

@@ -5,6 +5,4 @@ from imgbench.job import logged
 
 with logged(snakemake):
     params = snakemake.params
-    dataset.write_synthetic_archive(
-        snakemake.output.archive, seed=params.seed, batch_images=params.batch_images
-    )
+    dataset.write_synthetic_archive(snakemake.output.archive, seed=params.seed, batch_images=params.batch_images)

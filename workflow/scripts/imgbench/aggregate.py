@@ -14,9 +14,7 @@ def gather(paths: list[Path], columns: list[str]) -> list[dict]:
     for path in paths:
         part = read_csv(path)
         if not part or list(part[0]) != columns:
-            raise BenchmarkError(
-                f"{path} is empty or has unexpected columns; delete it and rerun to remeasure"
-            )
+            raise BenchmarkError(f"{path} is empty or has unexpected columns; delete it and rerun to remeasure")
         rows.extend(part)
     return rows
 

@@ -90,16 +90,12 @@ def validate(config: dict) -> dict:
     problems = []
     for error in sorted(Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path)):
         allowed = _description(schema, error)
-        problems.append(
-            f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else "")
-        )
+        problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
     if not problems:
         fill_defaults(config, schema)
         missing = sorted(set(config["patterns"]["cutoffs"]) - set(config["cutoffs"]))
         if config["patterns"]["kinds"] and missing:
-            problems.append(
-                f"config key 'patterns.cutoffs': {missing} are not in cutoffs {config['cutoffs']}"
-            )
+            problems.append(f"config key 'patterns.cutoffs': {missing} are not in cutoffs {config['cutoffs']}")
         problems += option_problems(config["method_options"])
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))

@@ -84,8 +84,7 @@ def _fetch(url: str, partial: Path, timeout: float) -> str:
                     bar.update(len(block))
     except urllib.error.HTTPError as error:
         raise BenchmarkError(
-            f"download of {url} failed: HTTP {error.code} {error.reason}. "
-            + HOW_TO_PROCEED.format(target=partial)
+            f"download of {url} failed: HTTP {error.code} {error.reason}. " + HOW_TO_PROCEED.format(target=partial)
         ) from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)

@@ -161,15 +161,11 @@ def verify(source: Source, indices, images, labels, where: str) -> None:
     """Fail loudly if what was read differs from the source (outside the timer)."""
     expected_images, expected_labels = source.take(indices)
     if images.shape != expected_images.shape or images.dtype != np.uint8:
-        raise BenchmarkError(
-            f"{where}: read {images.shape} {images.dtype}, expected {expected_images.shape} uint8"
-        )
+        raise BenchmarkError(f"{where}: read {images.shape} {images.dtype}, expected {expected_images.shape} uint8")
     if not np.array_equal(images, expected_images) or not np.array_equal(labels, expected_labels):
         differs = np.any(images != expected_images, axis=(1, 2, 3)) | (labels != expected_labels)
         bad = [int(i) for i in np.asarray(indices)[differs]]
-        raise BenchmarkError(
-            f"{where}: images or labels differ from the source (first bad images: {bad[:5]})"
-        )
+        raise BenchmarkError(f"{where}: images or labels differ from the source (first bad images: {bad[:5]})")
 
 
 def read_batches(module, path, batches, source, where) -> Stopwatch:
@@ -277,9 +273,7 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
         for mode in settings.caches:
             for pattern in patterns:
                 row = base_row(method, operation, n_images, settings, repeat)
-                row.update(
-                    pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode
-                )
+                row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
                 fraction, verified = prepare_cache(mode, path, files)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
                 watch = read_once(module, path, pattern, n_images, source, settings, row)

@@ -1,0 +1,87 @@
+"""png_hdf5: PNG-encoded images (Pillow defaults, as disk) concatenated in one HDF5 byte dataset.
+
+Layout: ``png`` is every image's PNG bytes back to back (1-D uint8, growing as chunks arrive);
+``offsets``/``sizes`` locate image i's bytes in it; ``labels`` as in hdf5. Measured against one
+variable-length uint8 dataset (h5py.vlen_dtype) at 10,000 images, this layout wrote and read
+(sequential and random order) faster, and reads of a few scattered images are cheaper, because
+each image is a plain slice rather than an HDF5 variable-length element.
+"""
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from imgbench import IMAGE_SHAPE
+
+from ._common import contiguous_range, fsync_tree, png_decode_into, png_encode
+
+DESCRIPTION = "one HDF5 file: PNG bytes (Pillow defaults) concatenated in 'png' + offsets, sizes, labels"
+FILE = "images.h5"
+DATA_CHUNK_BYTES = 1 << 20
+SPAN_FACTOR = 4  # read one covering slice if it is at most this many times the bytes asked for
+
+
+class Writer:
+    def __init__(self, path: Path, n_images: int, durable: bool):
+        self.path, self.durable = Path(path), durable
+        self.file = h5py.File(self.path / FILE, "w", libver="latest")
+        self.data = self.file.create_dataset("png", (0,), np.uint8, maxshape=(None,), chunks=(DATA_CHUNK_BYTES,))
+        self.offsets = self.file.create_dataset("offsets", (n_images,), np.uint64)
+        self.sizes = self.file.create_dataset("sizes", (n_images,), np.uint32)
+        self.labels = self.file.create_dataset("labels", (n_images,), np.uint8)
+        self.end = 0
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        if len(images) == 0:
+            return
+        encoded = [png_encode(image) for image in images]
+        sizes = np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded))
+        offsets = self.end + np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.uint64)
+        stop = self.end + int(sizes.sum())
+        self.data.resize((stop,))
+        self.data[self.end : stop] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        self.end = stop
+        self.offsets[start : start + len(images)] = offsets
+        self.sizes[start : start + len(images)] = sizes
+        self.labels[start : start + len(labels)] = labels
+
+    def close(self) -> None:
+        self.file.flush()
+        self.file.close()
+        if self.durable:
+            fsync_tree(self.path)
+
+
+class Reader:
+    """Offsets, sizes and labels are read at open (13 bytes per image); PNG bytes per read call."""
+
+    def __init__(self, path: Path):
+        self.file = h5py.File(Path(path) / FILE, "r")
+        self.data = self.file["png"]
+        self.offsets = self.file["offsets"][:].astype(np.int64)
+        self.sizes = self.file["sizes"][:].astype(np.int64)
+        self.labels = self.file["labels"][:]
+
+    def _blobs(self, indices: np.ndarray) -> list[bytes]:
+        offsets, sizes = self.offsets[indices], self.sizes[indices]
+        if len(indices) == 0:
+            return []
+        low, high = int(offsets.min()), int((offsets + sizes).max())
+        if contiguous_range(indices) or high - low <= SPAN_FACTOR * int(sizes.sum()):
+            span = self.data[low:high].tobytes()  # one read covering every image asked for
+            return [span[o - low : o - low + s] for o, s in zip(offsets.tolist(), sizes.tolist(), strict=True)]
+        blobs = [b""] * len(indices)
+        for slot in np.argsort(offsets, kind="stable"):  # scattered images: one slice each, in file order
+            blobs[slot] = self.data[offsets[slot] : offsets[slot] + sizes[slot]].tobytes()
+        return blobs
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        indices = np.asarray(indices, dtype=np.int64)
+        images = np.empty((len(indices), *IMAGE_SHAPE), dtype=np.uint8)
+        for slot, blob in enumerate(self._blobs(indices)):
+            png_decode_into(blob, images[slot])
+        return images, self.labels[indices]
+
+    def close(self) -> None:
+        self.file.close()

@@ -1,0 +1,148 @@
+"""tar_shards: PNG files (Pillow defaults, as disk) in tar shards, WebDataset layout, plus an offset index.
+
+Shard k (``shard-{k:06d}.tar``) holds images k*shard_images ... as members ``{index:08d}.png`` and
+``{index:08d}.cls`` (the label as decimal text), written with the standard library's tarfile. At close
+the writer also saves ``index.npy``: per image its shard, the offset and size of its PNG bytes in the
+shard, and its label, so a reader seeks straight to an image instead of walking every tar header. A
+reader given shards without an index (e.g. made by another tool) builds the same table by listing
+them with tarfile.
+"""
+
+import io
+import os
+import re
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from imgbench import IMAGE_SHAPE
+
+from ._common import contiguous_range, fsync_tree, png_decode_into, png_encode
+
+DESCRIPTION = "PNG files in tar shards of shard_images images (WebDataset layout) + an offset index"
+INDEX = "index.npy"
+INDEX_DTYPE = np.dtype([("shard", "<u4"), ("offset", "<u8"), ("size", "<u4"), ("label", "u1")])
+MEMBER = re.compile(r"(\d+)\.(png|cls)$")
+
+
+def shard_name(shard: int) -> str:
+    return f"shard-{shard:06d}.tar"
+
+
+def padded(size: int) -> int:
+    return -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+
+
+class Writer:
+    """Options: shard_images (images per tar shard)."""
+
+    def __init__(self, path: Path, n_images: int, durable: bool, *, shard_images: int = 10_000):
+        if shard_images < 1:
+            raise ValueError(f"tar_shards shard_images must be at least 1, got {shard_images}")
+        self.path, self.durable, self.shard_images = Path(path), durable, shard_images
+        self.index = np.zeros(n_images, dtype=INDEX_DTYPE)  # 17 bytes per image, no pixels
+        self.mtime = int(time.time())
+        self.shard = self.handle = self.tar = None
+
+    def _open_shard(self, shard: int) -> None:
+        self._close_shard()
+        file = self.path / shard_name(shard)
+        if file.exists():  # images arrived out of order: append to the shard written earlier
+            self.handle = open(file, "r+b")
+            self.tar = tarfile.open(fileobj=self.handle, mode="a", format=tarfile.USTAR_FORMAT)
+        else:
+            self.handle = open(file, "wb")
+            self.tar = tarfile.open(fileobj=self.handle, mode="w", format=tarfile.USTAR_FORMAT)
+        self.shard = shard
+
+    def _close_shard(self) -> None:
+        if self.tar is None:
+            return
+        self.tar.close()  # end-of-archive blocks; the file object stays ours
+        self.handle.close()  # when durable, close() fsyncs every shard
+        self.shard = self.handle = self.tar = None
+
+    def _add(self, name: str, data: bytes) -> int:
+        """Add one member; return the offset of its data in the shard."""
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = len(data), self.mtime, 0o644
+        self.tar.addfile(info, io.BytesIO(data))
+        return self.tar.offset - padded(len(data))
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        for offset, (image, label) in enumerate(zip(images, labels, strict=True)):
+            index = start + offset
+            if index // self.shard_images != self.shard:
+                self._open_shard(index // self.shard_images)
+            data = png_encode(image)
+            self.index[index] = (self.shard, self._add(f"{index:08d}.png", data), len(data), label)
+            self._add(f"{index:08d}.cls", f"{int(label)}".encode("ascii"))
+
+    def close(self) -> None:
+        self._close_shard()
+        with open(self.path / INDEX, "wb") as handle:
+            np.save(handle, self.index)
+        if self.durable:
+            fsync_tree(self.path)
+
+
+def scan_shards(path: Path) -> np.ndarray:
+    """The index table built from the shards themselves (for shards written without index.npy)."""
+    found = {}
+    for file in sorted(path.glob("shard-*.tar")):
+        shard = int(file.stem.split("-")[1])
+        with tarfile.open(file) as tar:
+            for member in tar.getmembers():
+                match = MEMBER.search(member.name)
+                if match is None or not member.isfile():
+                    continue
+                entry = found.setdefault(int(match[1]), {"shard": shard})
+                if match[2] == "png":
+                    entry.update(offset=member.offset_data, size=member.size)
+                else:
+                    entry["label"] = int(tar.extractfile(member).read())
+    index = np.zeros(max(found, default=-1) + 1, dtype=INDEX_DTYPE)
+    for image, entry in found.items():
+        index[image] = (entry["shard"], entry["offset"], entry["size"], entry["label"])
+    return index
+
+
+class Reader:
+    """Reads the index at open; an image is one positioned read (os.pread) plus a PNG decode."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.index = np.load(self.path / INDEX) if (self.path / INDEX).exists() else scan_shards(self.path)
+        self.fds: dict[int, int] = {}
+
+    def _fd(self, shard: int) -> int:
+        if shard not in self.fds:
+            self.fds[shard] = os.open(self.path / shard_name(shard), os.O_RDONLY)
+        return self.fds[shard]
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        entries = self.index[np.asarray(indices, dtype=np.int64)]
+        images = np.empty((len(entries), *IMAGE_SHAPE), dtype=np.uint8)
+        if contiguous_range(indices):  # one read per shard covering its run of images
+            for shard in np.unique(entries["shard"]):
+                slots = np.flatnonzero(entries["shard"] == shard)
+                offsets, sizes = (
+                    entries["offset"][slots].astype(np.int64),
+                    entries["size"][slots].astype(np.int64),
+                )
+                low = int(offsets.min())
+                span = os.pread(self._fd(int(shard)), int((offsets + sizes).max()) - low, low)
+                for slot, start, size in zip(slots.tolist(), (offsets - low).tolist(), sizes.tolist(), strict=True):
+                    png_decode_into(span[start : start + size], images[slot])
+        else:
+            for slot, entry in enumerate(entries.tolist()):
+                shard, offset, size, _label = entry
+                png_decode_into(os.pread(self._fd(shard), size, offset), images[slot])
+        return images, entries["label"].copy()
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
