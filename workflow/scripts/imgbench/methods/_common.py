@@ -1,12 +1,8 @@
 """Helpers shared by several methods (the leading underscore keeps this out of the registry)."""
 
-import io
-import math
 from pathlib import Path
 
-import lmdb
 import numpy as np
-from PIL import Image
 
 from imgbench.fsutil import files_under, fsync_path
 
@@ -21,159 +17,11 @@ def contiguous_range(indices: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-def gather_sorted(dataset, indices: np.ndarray) -> np.ndarray:
-    """dataset[indices] for any order, through one increasing read (h5py needs sorted, unique)."""
-    span = contiguous_range(indices)
-    if span is not None:
-        return dataset[span[0] : span[1]]
-    unique, inverse = np.unique(indices, return_inverse=True)
-    return dataset[unique][inverse]
-
-
-# ---------------------------------------------------------------- files
-
-
 def fsync_tree(root: Path) -> None:
     """fsync every file below root, then root itself (for durable stores)."""
     for path in files_under(root):
         fsync_path(path)
     fsync_path(root)
-
-
-# ---------------------------------------------------------------- PNG
-
-
-def png_encode(image: np.ndarray) -> bytes:
-    """PNG bytes of one image, with Pillow's default settings exactly as the disk method writes them."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def png_decode_into(data, out: np.ndarray) -> None:
-    """Decode PNG bytes (any bytes-like object) into out, a preallocated (32, 32, 3) uint8 slot."""
-    with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
-        out[...] = np.asarray(image)
-
-
-# ---------------------------------------------------------------- LMDB
-
-KEY_DTYPE = np.dtype(">u4")  # big-endian, so byte order of keys is index order
-MAX_KEYS = 2**32
-
-
-def index_keys(indices) -> list[bytes]:
-    """4-byte big-endian keys for these image indices (struct '>I')."""
-    raw = np.asarray(indices, dtype=np.int64).astype(KEY_DTYPE).tobytes()
-    return [raw[at : at + 4] for at in range(0, len(raw), 4)]
-
-
-def lmdb_map_bytes(n_records: int, value_bytes: int, page_bytes: int = 4096, headroom: float = 1.25) -> int:
-    """A map for n records of about value_bytes each: overflow or leaf pages, branch pages, headroom."""
-    if value_bytes + 16 > page_bytes // 2:  # stored in overflow pages of its own
-        pages_per_record = math.ceil((value_bytes + 16) / page_bytes) + 0.02
-    else:  # packed into leaf pages, which split half full at worst
-        pages_per_record = 2 * (value_bytes + 16) / page_bytes
-    return int((n_records * pages_per_record + 64) * page_bytes * headroom)
-
-
-class LmdbBatchWriter:
-    """Key/value records into an LMDB environment, one write transaction per batch of records.
-
-    Records are buffered until a batch is full (memory: at most batch_records records plus one
-    incoming chunk). When a transaction hits the map size (lmdb.MapFullError), the transaction is
-    aborted, the map doubled and the same batch written again, so a store never fails for lack of map.
-
-    Commits never sync (LMDB's NOSYNC/NOMETASYNC); when durable, close() syncs once (env.sync(True),
-    then fsync of every file and the directory). The store is durable when close() returns, as every
-    method's is, and the batch size does not become a durability knob (syncing each commit costs one
-    fdatasync pair per batch: at 10,000 images in batches of 1,000, 0.096 s instead of 0.060 s).
-    """
-
-    def __init__(self, path: Path, durable: bool, batch_records: int, map_bytes: int):
-        if batch_records < 1:
-            raise ValueError(f"batch_images must be at least 1, got {batch_records}")
-        self.path, self.durable, self.batch_records = Path(path), durable, batch_records
-        self.env = lmdb.open(str(self.path), map_size=max(int(map_bytes), 1), sync=False, metasync=False)
-        self.pending: list[tuple[bytes, bytes]] = []
-        self.last_key = b""
-        self.in_order = True  # every key so far greater than the one before: LMDB can append
-        self.map_grows = 0
-
-    def add(self, records: list[tuple[bytes, bytes]]) -> None:
-        """Queue records, given in increasing key order (a chunk of consecutive images)."""
-        if not records:
-            return
-        self.in_order = self.in_order and records[0][0] > self.last_key
-        self.last_key = records[-1][0]
-        self.pending.extend(records)
-        while len(self.pending) >= self.batch_records:
-            batch = self.pending[: self.batch_records]
-            del self.pending[: self.batch_records]
-            self._commit(batch)
-
-    def _commit(self, batch: list[tuple[bytes, bytes]]) -> None:
-        # MDB_APPEND (no search for each key's position) while keys arrive in increasing order.
-        append = self.in_order
-        while True:
-            txn = self.env.begin(write=True)
-            try:
-                _consumed, added = txn.cursor().putmulti(batch, append=append)
-                if append and added != len(batch):
-                    raise RuntimeError(f"LMDB appended {added} of {len(batch)} records")
-                txn.commit()
-                break
-            except lmdb.MapFullError:
-                txn.abort()
-                self.env.set_mapsize(2 * self.env.info()["map_size"])
-                self.map_grows += 1
-            except BaseException:
-                txn.abort()
-                raise
-
-    def close(self) -> None:
-        if self.pending:
-            self._commit(self.pending)
-            self.pending = []
-        if self.durable:
-            self.env.sync(True)
-        self.env.close()
-        if self.durable:
-            fsync_tree(self.path)
-
-
-class LmdbReader:
-    """One read-only environment and read transaction for the reader's life; values without copies."""
-
-    def __init__(self, path: Path):
-        self.env = lmdb.open(str(path), readonly=True, lock=False)
-        self.txn = self.env.begin(buffers=True)
-        self.cursor = self.txn.cursor()
-
-    def values(self, indices: np.ndarray) -> list:
-        """The values at these indices, in order (memoryviews, valid until the next call)."""
-        keys = index_keys(indices)
-        if len(keys) > 1 and contiguous_range(indices) and self.cursor.set_key(keys[0]):
-            # A run of keys: walk the cursor (no lookup per key). The keys are unique and sorted, so
-            # if the n-th key from the first is the last one asked for, the run is complete.
-            values = []
-            for value in self.cursor.iternext(keys=False, values=True):  # starts at the current key
-                values.append(value)
-                if len(values) == len(keys):
-                    break
-            if len(values) == len(keys) and self.cursor.key() == keys[-1]:
-                return values
-        get = self.txn.get
-        values = [get(key) for key in keys]
-        if any(value is None for value in values):
-            missing = [int.from_bytes(key, "big") for key, value in zip(keys, values, strict=True) if value is None]
-            raise KeyError(f"images not in the store: {missing[:5]}")
-        return values
-
-    def close(self) -> None:
-        self.cursor.close()
-        self.txn.abort()
-        self.env.close()
 
 
 def gather_runs(dataset, indices, span_factor: int = 4) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 from imgbench import IMAGE_SHAPE
 from imgbench.fsutil import fsync_path
 
-from ._common import gather_sorted
+from ._common import gather_runs
 
 BYTES_PER_IMAGE = 3100  # raw pixels plus label
 DESCRIPTION = "one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)"
@@ -40,8 +40,8 @@ class Reader:
         self.images, self.labels = self.file["images"], self.file["meta"]
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        images = gather_sorted(self.images, indices).astype(np.uint8, copy=False)
-        return images, gather_sorted(self.labels, indices).astype(np.uint8, copy=False)
+        images = gather_runs(self.images, indices).astype(np.uint8, copy=False)
+        return images, gather_runs(self.labels, indices).astype(np.uint8, copy=False)
 
     def close(self) -> None:
         self.file.close()

@@ -6,7 +6,7 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 
-from ._common import MAX_KEYS, LmdbBatchWriter, LmdbReader, index_keys, lmdb_map_bytes
+from ._lmdb import MAX_KEYS, LmdbBatchWriter, LmdbReader, index_keys, lmdb_map_bytes
 
 DESCRIPTION = "one LMDB key per image (4-byte big-endian index), value = label byte + raw pixels, batched txns"
 RECORD_BYTES = 1 + IMAGE_BYTES

@@ -14,7 +14,8 @@ import numpy as np
 
 from imgbench import IMAGE_SHAPE
 
-from ._common import contiguous_range, fsync_tree, png_decode_into, png_encode
+from ._common import contiguous_range, fsync_tree
+from ._png import png_decode_into, png_encode
 
 DESCRIPTION = "one HDF5 file: PNG bytes (Pillow defaults) concatenated in 'png' + offsets, sizes, labels"
 FILE = "images.h5"

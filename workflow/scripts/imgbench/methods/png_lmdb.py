@@ -6,15 +6,8 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 
-from ._common import (
-    MAX_KEYS,
-    LmdbBatchWriter,
-    LmdbReader,
-    index_keys,
-    lmdb_map_bytes,
-    png_decode_into,
-    png_encode,
-)
+from ._lmdb import MAX_KEYS, LmdbBatchWriter, LmdbReader, index_keys, lmdb_map_bytes
+from ._png import png_decode_into, png_encode
 
 DESCRIPTION = "one LMDB key per image (4-byte big-endian index), value = label byte + PNG bytes, batched txns"
 

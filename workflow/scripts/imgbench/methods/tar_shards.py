@@ -19,7 +19,8 @@ import numpy as np
 
 from imgbench import IMAGE_SHAPE
 
-from ._common import contiguous_range, fsync_tree, png_decode_into, png_encode
+from ._common import contiguous_range, fsync_tree
+from ._png import png_decode_into, png_encode
 
 DESCRIPTION = "PNG files in tar shards of shard_images images (WebDataset layout) + an offset index"
 INDEX = "index.npy"

@@ -1,0 +1,19 @@
+"""PNG encoding shared by the PNG-based methods (the underscore keeps it out of the registry)."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def png_encode(image: np.ndarray) -> bytes:
+    """PNG bytes of one image, with Pillow's default settings exactly as the disk method writes them."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_decode_into(data, out: np.ndarray) -> None:
+    """Decode PNG bytes (any bytes-like object) into out, a preallocated (32, 32, 3) uint8 slot."""
+    with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
+        out[...] = np.asarray(image)
