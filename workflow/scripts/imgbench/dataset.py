@@ -142,7 +142,7 @@ def _batch(name: str, label: bytes, rng: np.random.Generator, size: int) -> byte
         b"data": np.ascontiguousarray(to_rows(images)),
         b"filenames": [f"synthetic_{name}_{i:05}.png".encode() for i in range(size)],
     }
-    return pickle.dumps(batch, protocol=2)
+    return pickle.dumps(batch, protocol=4)
 
 
 def write_synthetic_archive(target: Path, seed: int = 0, batch_images: int = 10_000) -> None:
@@ -154,11 +154,11 @@ def write_synthetic_archive(target: Path, seed: int = 0, batch_images: int = 10_
     }
     members["test_batch"] = _batch("test", b"testing batch 1 of 1", rng, batch_images)
     meta = {b"num_cases_per_batch": batch_images, b"label_names": LABEL_NAMES, b"num_vis": 3072}
-    members["batches.meta"] = pickle.dumps(meta, protocol=2)
+    members["batches.meta"] = pickle.dumps(meta, protocol=4)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    with open(partial, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+    with open(partial, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             for name, payload in members.items():
                 info = tarfile.TarInfo(f"{BATCH_DIR}/{name}")
