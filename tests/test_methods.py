@@ -125,3 +125,20 @@ def test_lmdb_map_grows_instead_of_failing(source, tmp_path, monkeypatch):
 def test_unknown_method_lists_known_ones():
     with pytest.raises(methods.UnknownMethodError, match="known methods: .*disk.*hdf5.*lmdb"):
         methods.load("tiff")
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_encoding_is_timed_apart_where_a_method_encodes(method, source):
+    """Methods that encode (PNG, pickle, records) expose encode_only; its rows split a store's time."""
+    module = methods.load(method)
+    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=64, machine_id="test")
+    rows = harness.measure_encoding(method, module, 100, source, settings)
+    if not hasattr(module, "encode_only"):
+        assert rows == [] and method in {"npy", "hdf5", "hdf5_chunked"}
+        return
+    assert [(r["operation"], r["pattern"], r["warmup"]) for r in rows] == [("store_many", "encode_only", 1)] + [
+        ("store_many", "encode_only", 0)
+    ] * 2
+    assert all(float(r["seconds"]) > 0 for r in rows)
+    encoded = module.encode_only(*source.take(np.arange(5)))
+    assert len(encoded) == 5 and all(len(bytes(item)) > 0 for item in encoded)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import copy_workflow, run_snakemake
+from conftest import REPO, copy_workflow, run_snakemake
 from imgbench import plots
 
 pytestmark = pytest.mark.slow
@@ -115,3 +115,9 @@ def test_report_renders_in_headless_chromium(reported, tmp_path):
     chromium(opened.as_uri(), tmp_path / "profile-summary", f"--screenshot={summary_shot}", "--window-size=1400,1000")
     with Image.open(summary_shot) as image:
         assert image.size == (1400, 1000)
+    # Kept as CI artifacts in the checkout's own results/ (git-ignored), where the temp copy is not.
+    artifacts = REPO / "results" / "ci"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, artifacts / "report-screenshot.png")
+    shutil.copy(summary_shot, artifacts / "report-summary-screenshot.png")
+    shutil.copy(report, artifacts / "report.html")

@@ -13,6 +13,7 @@ with logged(snakemake):
     module = methods.load(method)
     source = Source(Path(snakemake.input.images).parent)
     rows = harness.measure_store(method, module, "store_many", n_images, snakemake.output.store, source, settings)
+    rows += harness.measure_encoding(method, module, n_images, source, settings)
     used = usage.disk_usage(snakemake.output.store)
     write_csv_atomic(snakemake.output.usage, [{"method": method, "n_images": n_images, **used,
                      "raw_bytes": n_images * 3072}], usage.COLUMNS)  # fmt: skip

@@ -135,6 +135,26 @@ def store_with_retry(module, path, source, n_images, settings) -> Stopwatch:
     raise BenchmarkError(f"store into {path} needed more than {MAX_STORE_ATTEMPTS} attempts")
 
 
+def measure_encoding(method, module, n_images, source, settings) -> list[dict]:
+    """A method's encoding alone (module.encode_only, in memory, no I/O), over the same chunks as its store.
+
+    Recorded as store_many rows with pattern encode_only, so a store's time splits into encoding and the
+    rest (container and I/O). Methods that store raw pixels define no encode_only and get no rows.
+    """
+    if not hasattr(module, "encode_only"):
+        return []
+    rows = []
+    for repeat in range(settings.warmup_runs + settings.repeats):
+        watch = Stopwatch()
+        with gc_paused():
+            for _start, images, labels in source.chunks(n_images, settings.chunk_images):
+                with watch.timed():
+                    module.encode_only(images, labels)
+        row = base_row(method, "store_many", n_images, settings, repeat) | {"pattern": "encode_only"}
+        rows.append(finish_row(row, watch))
+    return rows
+
+
 def measure_store(method, module, operation, n_images, path, source, settings) -> list[dict]:
     """Warm-up plus timed repeats, each into an empty path; the last repeat's store is kept."""
     rows = []

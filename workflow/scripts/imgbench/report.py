@@ -80,6 +80,23 @@ def headline_tables(summary: list[dict], usage: list[dict]) -> list[Table]:
     return tables
 
 
+def split_table(summary: list[dict]) -> list[Table]:
+    """Store-many time split into encoding alone (pattern encode_only) and the rest (container and I/O)."""
+    n = largest_cutoff(summary)
+    at_n = {
+        (r["method"], r["pattern"]): r for r in summary if r["operation"] == "store_many" and int(r["n_images"]) == n
+    }
+    lines = []
+    for (method, pattern), encoding in sorted(at_n.items()):
+        store = at_n.get((method, "sequential"))
+        if pattern != "encode_only" or store is None:
+            continue
+        total, encode = float(store["median"]), float(encoding["median"])
+        lines.append([method, number(total), number(encode), f"{encode / total:.0%}", number(total - encode)])
+    columns = ["method", "store (s)", "encoding alone (s)", "encoding share", "rest: container and I/O (s)"]
+    return [Table(f"Store many, encoding vs the rest, {n:,} images", columns, lines)] if lines else []
+
+
 def gib(n_bytes) -> str:
     return f"{int(n_bytes) / 2**30:.1f} GiB"
 
@@ -119,7 +136,7 @@ def markdown_table(table: Table) -> str:
 def markdown(summary, usage, environment) -> str:
     parts = ["# Image storage benchmark: summary", "", machine_line(environment), "",
              timing_line(summary, environment), ""]  # fmt: skip
-    parts += [markdown_table(table) for table in headline_tables(summary, usage)]
+    parts += [markdown_table(table) for table in headline_tables(summary, usage) + split_table(summary)]
     return "\n".join(parts)
 
 
@@ -153,7 +170,7 @@ def summary_page(summary, usage, environment) -> str:
         [[row[c] if c in ("method", "operation", "pattern", "cache", "durability") else number(row[c])
           for c in SUMMARY_COLUMNS] for row in summary],
     )  # fmt: skip
-    tables = "".join(html_table(t) for t in [*headline_tables(summary, usage), every])
+    tables = "".join(html_table(t) for t in [*headline_tables(summary, usage), *split_table(summary), every])
     return html_page("Image storage benchmark: summary", intro + tables)
 
 

@@ -12,6 +12,16 @@ DESCRIPTION = "one LMDB key per image (4-byte big-endian index), value = label b
 RECORD_BYTES = 1 + IMAGE_BYTES
 
 
+def encode_only(images: np.ndarray, labels: np.ndarray) -> list[memoryview]:
+    """Label byte + raw pixels per image: the record building of a store, alone and in memory."""
+    n = len(images)
+    records = np.empty((n, RECORD_BYTES), dtype=np.uint8)
+    records[:, 0] = labels
+    records[:, 1:] = images.reshape(n, IMAGE_BYTES)
+    flat = memoryview(records.reshape(-1))  # values are views of records: no further copy
+    return [flat[at : at + RECORD_BYTES] for at in range(0, len(flat), RECORD_BYTES)]
+
+
 class Writer:
     """Options: batch_images (images per write transaction; 1,000 rather than 10,000 because LMDB
     mallocs a fresh page per record and keeps freed ones for the next transaction: at 10,000 images
@@ -38,13 +48,8 @@ class Writer:
         return self.db.map_grows
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
-        n = len(images)
-        records = np.empty((n, RECORD_BYTES), dtype=np.uint8)
-        records[:, 0] = labels
-        records[:, 1:] = images.reshape(n, IMAGE_BYTES)
-        flat = memoryview(records.reshape(-1))  # values are views of records: no further copy
-        values = [flat[at : at + RECORD_BYTES] for at in range(0, len(flat), RECORD_BYTES)]
-        self.db.add(list(zip(index_keys(np.arange(start, start + n)), values, strict=True)))
+        values = encode_only(images, labels)
+        self.db.add(list(zip(index_keys(np.arange(start, start + len(images))), values, strict=True)))
 
     def close(self) -> None:
         self.db.close()
