@@ -1,11 +1,12 @@
 """npy: the raw array in one .npy file, read through a memory map: the floor for every other method."""
 
+import mmap
 import os
 from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_SHAPE
+from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 from imgbench.fsutil import fsync_path
 
 from ._common import contiguous_range
@@ -47,8 +48,18 @@ class Reader:
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # np.array copies out of the map: the pages are really read, as in every other method.
         span = contiguous_range(indices)
-        images = self.images[span[0] : span[1]] if span else self.images[indices]
-        return np.array(images), self.labels[indices]
+        if span is None:
+            return np.array(self.images[indices]), self.labels[indices]
+        images = np.array(self.images[span[0] : span[1]])
+        self._unmap(span)
+        return images, self.labels[indices]
+
+    def _unmap(self, span: tuple[int, int]) -> None:
+        """Drop the chunk's pages from this process's map (they stay in the page cache), so resident
+        memory stays at one chunk however many images a read visits."""
+        first = self.images.offset + span[0] * IMAGE_BYTES
+        start = first - first % mmap.PAGESIZE
+        self.images._mmap.madvise(mmap.MADV_DONTNEED, start, self.images.offset + span[1] * IMAGE_BYTES - start)
 
     def close(self) -> None:
         # Dropping the last reference to the memmap unmaps the file and closes it.
