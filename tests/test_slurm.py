@@ -39,7 +39,7 @@ NOT_OUTPUTS = (".snakemake", ".cache", "profiles", "workflow", "config", "envs",
 
 # A small benchmark: every rule of the real workflow runs, on the synthetic archive.
 SMALL_CONFIG = """\
-methods: [npy, hdf5, disk]
+methods: [npy, disk]
 cutoffs: [10, 300]
 repeats: 1
 warmup_runs: 1

@@ -1,0 +1,122 @@
+"""The tutorial's own way of storing and reading, re-typed from its description, timed once each.
+
+A reference for "ours is no slower than the tutorial's code doing the same work": one shot, warm cache,
+no fsync, every cutoff into the same folder, files left to the garbage collector, as the tutorial does.
+
+Usage: PYTHONPATH=workflow/scripts python benchmarks/tutorial_baseline.py results/source /work/tutorial 100000
+"""
+
+import csv
+import pickle
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import lmdb
+import numpy as np
+from PIL import Image
+
+
+class CIFAR_Image:  # noqa: N801 (the tutorial's name)
+    def __init__(self, image, label):
+        self.channels = image.shape[2]
+        self.size = image.shape[:2]
+        self.image = image.tobytes()
+        self.label = label
+
+    def get_image(self):
+        image = np.frombuffer(self.image, dtype=np.uint8)
+        return image.reshape(*self.size, self.channels)
+
+
+def store_many_disk(images, labels, disk_dir):
+    num_images = len(images)
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(disk_dir / f"{i}.png")
+    with open(disk_dir / f"{num_images}.csv", "wt") as csvfile:
+        writer = csv.writer(csvfile, delimiter=" ", quotechar="|", quoting=csv.QUOTE_MINIMAL)
+        for label in labels:
+            writer.writerow([label])
+
+
+def store_many_lmdb(images, labels, lmdb_dir):
+    num_images = len(images)
+    map_size = num_images * images[0].nbytes * 10
+    env = lmdb.open(str(lmdb_dir / f"{num_images}_lmdb"), map_size=map_size)
+    with env.begin(write=True) as txn:
+        for i in range(num_images):
+            value = CIFAR_Image(images[i], labels[i])
+            key = f"{i:08}"
+            txn.put(key.encode("ascii"), pickle.dumps(value))
+    env.close()
+
+
+def store_many_hdf5(images, labels, hdf5_dir):
+    num_images = len(images)
+    file = h5py.File(hdf5_dir / f"{num_images}_many.h5", "w")
+    file.create_dataset("images", np.shape(images), h5py.h5t.STD_U8BE, data=images)
+    file.create_dataset("meta", np.shape(labels), h5py.h5t.STD_U8BE, data=labels)
+    file.close()
+
+
+def read_many_disk(num_images, disk_dir):
+    images = []
+    for image_id in range(num_images):
+        images.append(np.array(Image.open(disk_dir / f"{image_id}.png")))
+    with open(disk_dir / f"{num_images}.csv") as csvfile:
+        reader = csv.reader(csvfile, delimiter=" ", quotechar="|", quoting=csv.QUOTE_MINIMAL)
+        labels = [int(row[0]) for row in reader]
+    return images, labels
+
+
+def read_many_lmdb(num_images, lmdb_dir):
+    images, labels = [], []
+    env = lmdb.open(str(lmdb_dir / f"{num_images}_lmdb"), readonly=True)
+    with env.begin() as txn:
+        for image_id in range(num_images):
+            data = txn.get(f"{image_id:08}".encode("ascii"))
+            cifar_image = pickle.loads(data)
+            images.append(cifar_image.get_image())
+            labels.append(cifar_image.label)
+    env.close()
+    return images, labels
+
+
+def read_many_hdf5(num_images, hdf5_dir):
+    file = h5py.File(hdf5_dir / f"{num_images}_many.h5", "r+")
+    images = np.array(file["/images"]).astype("uint8")
+    labels = np.array(file["/meta"]).astype("uint8")
+    return images, labels
+
+
+def main(source_dir: Path, work: Path, n: int) -> None:
+    source_images = np.load(source_dir / "images.npy")
+    source_labels = np.load(source_dir / "labels.npy")
+    rows = np.arange(n) % len(source_images)
+    images, labels = source_images[rows], [int(x) for x in source_labels[rows]]
+    shutil.rmtree(work, ignore_errors=True)
+    for name in ("disk", "lmdb", "hdf5"):
+        (work / name).mkdir(parents=True)
+    for name, store, read in [
+        ("disk", store_many_disk, read_many_disk),
+        ("lmdb", store_many_lmdb, read_many_lmdb),
+        ("hdf5", store_many_hdf5, read_many_hdf5),
+    ]:
+        start = time.perf_counter()
+        store(images, labels, work / name)
+        stored = time.perf_counter() - start
+        start = time.perf_counter()
+        read(n, work / name)
+        print(f"{name}: store {stored:.3f} s, read {time.perf_counter() - start:.3f} s ({n} images)", flush=True)
+    start = time.perf_counter()
+    np.save(work / "raw.npy", images)
+    saved = time.perf_counter() - start
+    start = time.perf_counter()
+    np.load(work / "raw.npy")
+    print(f"npy: save {saved:.3f} s, load {time.perf_counter() - start:.3f} s ({n} images)")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
