@@ -35,7 +35,7 @@ def store_many_disk(images, labels, disk_dir):
     num_images = len(images)
     for i, image in enumerate(images):
         Image.fromarray(image).save(disk_dir / f"{i}.png")
-    with open(disk_dir / f"{num_images}.csv", "wt") as csvfile:
+    with open(disk_dir / f"{num_images}.csv", "w") as csvfile:
         writer = csv.writer(csvfile, delimiter=" ", quotechar="|", quoting=csv.QUOTE_MINIMAL)
         for label in labels:
             writer.writerow([label])

@@ -40,7 +40,6 @@ def defaults() -> dict:
         ({"method_options": {"hdf5": {"compression": "lzf"}}}, r"'method_options.hdf5': unknown option 'compression'"),
         ({"method_options": {"zarr": {}}}, r"'method_options.zarr': unknown method 'zarr'; known methods: disk"),
         ({"cutoff": [10]}, r"Additional properties are not allowed \('cutoff' was unexpected\)"),
-        ({"patterns": {"kinds": ["random"], "cutoffs": [500]}}, r"'patterns.cutoffs': \[500\] are not in cutoffs"),
     ],
 )  # fmt: skip
 def test_bad_values_are_named(change, expected):
@@ -98,3 +97,11 @@ def test_planned_stores_that_do_not_fit_stop_the_run(tmp_path):
         space.check_free_space(tmp_path / "results", ["npy"], huge)
     space.check_free_space(tmp_path / "results", ["npy"], [10])
     assert space.planned_bytes(tmp_path / "results", ["npy"], [1000]) >= 1000 * 3072
+
+
+def test_patterns_run_only_at_listed_cutoffs_that_exist():
+    checked = config.validate(
+        defaults() | {"cutoffs": [10, 100], "patterns": {"kinds": ["random"], "cutoffs": [100, 500]}}
+    )
+    assert config.pattern_cutoffs(checked) == [100]
+    assert config.pattern_cutoffs(config.validate(defaults() | {"patterns": {"kinds": []}})) == []

@@ -25,6 +25,12 @@ try:
     config.clear()
     config.update(merged)
     check_free_space(Path("results"), config["methods"], config["cutoffs"])
+    if config["patterns"]["kinds"] and not imgbench_config.pattern_cutoffs(config):
+        print(
+            f"note: no extra read patterns are measured: none of patterns.cutoffs "
+            f"{config['patterns']['cutoffs']} is in cutoffs {config['cutoffs']}",
+            file=sys.stderr,
+        )
 except BenchmarkError as error:
     sys.exit(
         f"ERROR: {error}\nEdit config/config.yaml (or the --configfile you passed) and run again."
@@ -86,7 +92,7 @@ def read_patterns(wildcards):
     """Sequential always; the extra patterns only at patterns.cutoffs."""
     patterns = [{"name": "sequential"}]
     extra = config["patterns"]
-    if int(wildcards.n_images) not in extra["cutoffs"]:
+    if int(wildcards.n_images) not in imgbench_config.pattern_cutoffs(config):
         return patterns
     for kind in extra["kinds"]:
         if kind == "batch":

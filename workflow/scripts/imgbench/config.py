@@ -93,9 +93,6 @@ def validate(config: dict) -> dict:
         problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
     if not problems:
         fill_defaults(config, schema)
-        missing = sorted(set(config["patterns"]["cutoffs"]) - set(config["cutoffs"]))
-        if config["patterns"]["kinds"] and missing:
-            problems.append(f"config key 'patterns.cutoffs': {missing} are not in cutoffs {config['cutoffs']}")
         problems += option_problems(config["method_options"])
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
@@ -117,6 +114,13 @@ def option_problems(method_options: dict) -> list[str]:
                 allowed = ", ".join(accepted) if accepted else "none"
                 problems.append(f"{key}: unknown option {name!r}; {method} accepts: {allowed}")
     return problems
+
+
+def pattern_cutoffs(config: dict) -> list[int]:
+    """The cutoffs at which the extra read patterns run: those of patterns.cutoffs that are also cutoffs."""
+    if not config["patterns"]["kinds"]:
+        return []
+    return [n for n in config["patterns"]["cutoffs"] if n in config["cutoffs"]]
 
 
 def repeats_for(config: dict, n_images: int) -> int:
