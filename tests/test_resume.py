@@ -43,7 +43,7 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     run_snakemake(workdir, "--unlock", "--configfile", "test.yaml")
     run_snakemake(workdir, "--configfile", "test.yaml")
     rows = (workdir / "results" / "timings.csv").read_text().splitlines()
-    assert sum(",store_many,4000," in row for row in rows) == 3  # warm-up + 2 repeats
+    assert sum(",store_many,4000,sequential," in row for row in rows) == 3  # warm-up + 2 repeats
     reader = methods.load("disk").Reader(store)
     images, labels = reader.read(np.arange(4000))
     expected_images, expected_labels = Source(workdir / "results" / "source").take(np.arange(4000))
