@@ -82,7 +82,7 @@ def test_every_file_is_closed(method, source, tmp_path):
 def test_cutoffs_do_not_share_files(method, source, tmp_path):
     """Each (method, cutoff) has its own directory; no file (inode) is shared or reused."""
     module = methods.load(method)
-    settings = harness.Settings(repeats=1, warmup_runs=0, chunk_images=64, machine_id="test")
+    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=64, machine_id="test")
     inodes = {}
     for n_images in (10, 100):
         path = tmp_path / method / str(n_images)
@@ -90,6 +90,7 @@ def test_cutoffs_do_not_share_files(method, source, tmp_path):
         inodes[n_images] = {(p.stat().st_dev, p.stat().st_ino) for p in path.rglob("*") if p.is_file()}
         assert inodes[n_images], "a store wrote no files"
     assert inodes[10].isdisjoint(inodes[100])
+    assert sorted(p.name for p in (tmp_path / method).iterdir()) == ["10", "100"]  # earlier repeats removed
     images, _ = read(module, tmp_path / method / "10", np.arange(10))
     np.testing.assert_array_equal(images, source.take(np.arange(10))[0])
 

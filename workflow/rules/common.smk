@@ -24,7 +24,8 @@ try:
     merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
     config.clear()
     config.update(merged)
-    check_free_space(Path("results"), config["methods"], config["cutoffs"])
+    passes = config["warmup_runs"] + max(config["repeats"], config["repeats_large"])
+    check_free_space(Path("results"), config["methods"], config["cutoffs"], passes)
     if config["patterns"]["kinds"] and not imgbench_config.pattern_cutoffs(config):
         print(
             f"note: no extra read patterns are measured: none of patterns.cutoffs "

@@ -1,23 +1,34 @@
 """Write the README's results table from a run's timings.csv, disk_usage.csv and environment.json.
 
-Usage: PYTHONPATH=workflow/scripts python -m imgbench.readme results README.md
-It replaces what stands between the two RESULTS markers, so the README's numbers are never typed in.
+Usage: PYTHONPATH=workflow/scripts python -m imgbench.readme RESULTS_DIR README.md [BLOCK]
+It replaces what stands between the <!-- BLOCK:START --> and <!-- BLOCK:END --> markers (BLOCK defaults to
+RESULTS), so the README's numbers are never typed in; the METHODS block lists the registry's methods.
 """
 
 import json
 import sys
 from pathlib import Path
 
-from imgbench import stats
+from imgbench import methods, stats
 from imgbench.fsutil import read_csv
-
-START, END = "<!-- RESULTS:START -->", "<!-- RESULTS:END -->"
 
 
 def cell(row: dict | None) -> str:
     if row is None:
         return "–"
     return f"{row['median']:.4g} ({row['q1']:.4g}–{row['q3']:.4g})"
+
+
+def peak_mb(index: dict, method: str, n: int) -> str:
+    """Peak resident memory of the store job and the read job at n images."""
+    rows = [index.get((method, "store_many", n, "")), index.get((method, "read_many", n, "warm"))]
+    return " / ".join(f"{int(row['peak_rss_bytes']) / 2**20:.0f}" if row else "–" for row in rows)
+
+
+def methods_table() -> str:
+    lines = ["| method | what it stores |", "|---|---|"]
+    lines += [f"| `{name}` | {methods.load(name).DESCRIPTION} |" for name in methods.available()]
+    return "\n".join(lines)
 
 
 def results_table(results: Path) -> str:
@@ -32,8 +43,8 @@ def results_table(results: Path) -> str:
         f"Median seconds (q1–q3) at {largest:,} images; single-image operations in milliseconds.",
         "",
         "| method | store many | read many, warm | read many, cold | store one (ms) | read one, warm (ms) "
-        "| disk / raw pixels | files |",
-        "|---|---|---|---|---|---|---|---|",
+        "| disk / raw pixels | files | peak memory, store / read (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for method in methods:
         used = usage.get((method, largest))
@@ -44,7 +55,8 @@ def results_table(results: Path) -> str:
             f"| {method} | {cell(index.get((method, 'store_many', largest, '')))} "
             f"| {cell(index.get((method, 'read_many', largest, 'warm')))} "
             f"| {cell(index.get((method, 'read_many', largest, 'cold')))} "
-            f"| {single_ms[0]} | {single_ms[1]} | {ratio} | {used['n_files'] if used else '–'} |"
+            f"| {single_ms[0]} | {single_ms[1]} | {ratio} | {used['n_files'] if used else '–'} "
+            f"| {peak_mb(index, method, largest)} |"
         )
     config = machine["config"]
     lines += [
@@ -58,12 +70,17 @@ def results_table(results: Path) -> str:
     return "\n".join(lines)
 
 
-def update_readme(results: Path, readme: Path) -> None:
-    text = readme.read_text()
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    readme.write_text(f"{before}{START}\n{results_table(results)}\n{END}{after}")
+def replace_block(text: str, block: str, content: str) -> str:
+    start, end = f"<!-- {block}:START -->", f"<!-- {block}:END -->"
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{start}\n{content}\n{end}{after}"
+
+
+def update_readme(results: Path, readme: Path, block: str = "RESULTS") -> None:
+    text = replace_block(readme.read_text(), block, results_table(results))
+    readme.write_text(replace_block(text, "METHODS", methods_table()))
 
 
 if __name__ == "__main__":
-    update_readme(Path(sys.argv[1]), Path(sys.argv[2]))
+    update_readme(Path(sys.argv[1]), Path(sys.argv[2]), *sys.argv[3:4])

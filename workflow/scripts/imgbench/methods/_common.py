@@ -46,3 +46,11 @@ def gather_runs(dataset, indices, span_factor: int = 4) -> np.ndarray:
     for start, stop in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(unique)].tolist(), strict=True):
         out[start:stop] = dataset[int(unique[start]) : int(unique[stop - 1]) + 1]
     return out[inverse]
+
+
+def close_hdf5(file, path: Path, durable: bool) -> None:
+    """Flush and close an HDF5 file; when durable, fsync every file of the store and its directory."""
+    file.flush()
+    file.close()
+    if durable:
+        fsync_tree(path)

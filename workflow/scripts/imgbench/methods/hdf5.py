@@ -6,9 +6,8 @@ import h5py
 import numpy as np
 
 from imgbench import IMAGE_SHAPE
-from imgbench.fsutil import fsync_path
 
-from ._common import gather_runs
+from ._common import close_hdf5, gather_runs
 
 BYTES_PER_IMAGE = 3100  # raw pixels plus label
 DESCRIPTION = "one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)"
@@ -27,11 +26,7 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
-        self.file.flush()
-        self.file.close()
-        if self.durable:
-            fsync_path(self.path / FILE)
-            fsync_path(self.path)
+        close_hdf5(self.file, self.path, self.durable)
 
 
 class Reader:

@@ -7,7 +7,7 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 
-from ._common import fsync_tree, gather_runs
+from ._common import close_hdf5, gather_runs
 
 DESCRIPTION = "one HDF5 file, 'images' chunked by whole images (compression: none, lzf or gzip) + 'labels'"
 FILE = "images.h5"
@@ -61,10 +61,7 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
-        self.file.flush()
-        self.file.close()
-        if self.durable:
-            fsync_tree(self.path)
+        close_hdf5(self.file, self.path, self.durable)
 
 
 class Reader:

@@ -14,7 +14,7 @@ import numpy as np
 
 from imgbench import IMAGE_SHAPE
 
-from ._common import contiguous_range, fsync_tree
+from ._common import close_hdf5, contiguous_range
 from ._png import encode_all, png_decode_into, png_encode
 
 # The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.
@@ -50,10 +50,7 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
-        self.file.flush()
-        self.file.close()
-        if self.durable:
-            fsync_tree(self.path)
+        close_hdf5(self.file, self.path, self.durable)
 
 
 class Reader:
