@@ -1,11 +1,9 @@
 # Config validation, wildcard constraints and the input functions that turn config into file lists.
-import os
 import sys
 from pathlib import Path
 
-# Jobs import the imgbench package; no __pycache__ in the source tree (only results/ and resources/ are
-# written).
-os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+# No __pycache__ from this process in the source tree (jobs' own imports may still write one: setting
+# PYTHONDONTWRITEBYTECODE for them would need an envvars declaration that users must then provide).
 sys.dont_write_bytecode = True
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
