@@ -28,6 +28,7 @@ def defaults() -> dict:
         ({"cutoffs": [10, 100, 10]}, r"'cutoffs': \[10, 100, 10\] has non-unique elements"),
         ({"cutoffs": []}, r"'cutoffs': \[\] should be non-empty"),
         ({"repeats": 0}, r"'repeats': 0 is less than the minimum of 1"),
+        ({"prime_memory": "yes"}, r"'prime_memory': 'yes' is not of type 'boolean'"),
         ({"cache": ["warm", "hot"]}, r"'cache\[1\]': 'hot' is not one of \['warm', 'cold'\]"),
         ({"durability": "sometimes"}, r"'durability': 'sometimes' is not one of \['none', 'fsync'\]"),
         ({"dataset": {"source": "download", "md5": "c58f30108f718f92721af3b95e74349a"}},
@@ -61,6 +62,7 @@ def test_default_config_is_valid_and_defaults_fill_in():
     assert checked["methods"] == ["disk", "lmdb", "hdf5", "npy"]
     minimal = config.validate({"dataset": {"source": "synthetic"}})
     assert minimal["cutoffs"] == [10, 100, 1000, 10000, 100000] and minimal["repeats"] == 5
+    assert minimal["prime_memory"] is True
 
 
 def test_malformed_yaml_names_line_and_column(tmp_path):

@@ -60,6 +60,7 @@ def settings_for(n_images):
         "chunk_images": config["chunk_images"],
         "caches": config["cache"],
         "seed": config["seed"],
+        "prime_memory": config["prime_memory"],
     }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_BYTES, cache, environment
+from imgbench import IMAGE_BYTES, cache, environment, memory
 from imgbench.errors import BenchmarkError, RetryStore
 from imgbench.fsutil import files_under, fresh_dir
 from imgbench.progress import progress
@@ -38,6 +38,7 @@ COLUMNS = [
 
 COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
 MAX_STORE_ATTEMPTS = 5
+STORE_PRIME_FACTOR = 1.5  # a store's page cache: raw pixels plus the largest container overhead seen (1.34)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Settings:
     chunk_images: int = 10_000
     caches: list[str] = field(default_factory=lambda: ["warm", "cold"])
     seed: int = 0
+    prime_memory: bool = True  # touch and free memory before each timed store and cold read (memory.py)
     options: dict = field(default_factory=dict)  # the method's own keyword options (method_options)
     machine_id: str = field(default_factory=environment.machine_id)
 
@@ -128,6 +130,8 @@ def store_with_retry(module, path, source, n_images, settings) -> Stopwatch:
     for _attempt in range(MAX_STORE_ATTEMPTS):
         fresh_dir(path)
         os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
+        if settings.prime_memory:
+            memory.prime(int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES), path.parent)
         try:
             return store_once(module, path, source, n_images, settings)
         except RetryStore as grown:
@@ -159,8 +163,9 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
     """Warm-up plus timed repeats, each into a new empty directory beside path; the last becomes path.
 
     Repeats do not reuse one emptied directory: on ext4 here, creating 100,000 files right after
-    deleting 100,000 took 90 s instead of 33 s (the same work as the tutorial's first store), which
-    would time the filesystem's recovery from our own deletions. Older repeats are deleted at the end.
+    deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
+    own deletions. Older repeats are deleted at the end. Keeping them costs memory the guest has never
+    touched, which is slow on this VM; memory.prime() before each repeat takes care of that.
     """
     path, rows, attempts = Path(path), [], []
     for repeat in range(settings.warmup_runs + settings.repeats):
@@ -300,6 +305,7 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
     """Warm-up plus timed repeats; within a repeat, cache modes and patterns are interleaved."""
     path, rows = Path(path), []
     files = files_under(path)
+    store_bytes = sum(file.stat().st_size for file in files)
     for repeat in range(settings.warmup_runs + settings.repeats):
         for mode in settings.caches:
             for pattern in patterns:
@@ -307,6 +313,8 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
                 row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
                 fraction, verified = prepare_cache(mode, path, files)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
+                if settings.prime_memory:  # a cold read fills the page cache with the whole store
+                    memory.prime(store_bytes if mode == "cold" else 0, path.parent)
                 watch = read_once(module, path, pattern, n_images, source, settings, row)
                 rows.append(finish_row(row, watch))
     return rows
