@@ -1,8 +1,9 @@
 """How repeatable are the medians? Compare summary.csv of several runs of the same config.
 
 Usage: python benchmarks/compare_runs.py RESULTS_DIR RESULTS_DIR [...] [--cutoffs 10000 100000]
-Prints, per method, operation, cache and cutoff, each run's median and the spread max/min - 1, and how
-many groups agree within 15%.
+Prints, per method, operation, cache and cutoff, each run's median and the spread max/min - 1, how
+many groups agree within 15%, and each run's time inside the timers (the sum of every row of timings.csv,
+warm-ups included), to set against the run's wall time.
 """
 
 import argparse
@@ -20,6 +21,11 @@ def medians(results: Path, cutoffs: set[int]) -> dict:
         for row in rows
         if int(row["n_images"]) in cutoffs and row["pattern"] in ("sequential", "encode_only")
     }
+
+
+def timed_seconds(results: Path) -> float:
+    with open(results / "timings.csv", newline="") as handle:
+        return sum(float(row["seconds"]) for row in csv.DictReader(handle))
 
 
 def main() -> None:
@@ -45,6 +51,8 @@ def main() -> None:
         flag = "" if spread <= args.tolerance else " (over)"
         print(f"| {' | '.join(key[:4])} | {int(key[4]):,} | {cells} | {spread:.1%}{flag} |")
     print(f"\n{agree} of {len(keys)} groups agree within {args.tolerance:.0%} across {len(runs)} runs")
+    for path in args.results:
+        print(f"{path}: {timed_seconds(path):.0f} s inside the timers")
 
 
 if __name__ == "__main__":

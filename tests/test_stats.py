@@ -11,8 +11,8 @@ def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="
     return {
         "method": method, "operation": operation, "n_images": n, "pattern": "sequential", "batch_size": 0,
         "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
-        "op_images": op_images or n, "peak_rss_bytes": 1000, "p50_seconds": "", "p95_seconds": "",
-        "p99_seconds": "", "cache_verified": "",
+        "op_images": op_images or n, "peak_rss_bytes": 1000, "peak_private_bytes": 600, "p50_seconds": "",
+        "p95_seconds": "", "p99_seconds": "", "cache_verified": "",
     }  # fmt: skip
 
 

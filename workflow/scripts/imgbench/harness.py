@@ -32,7 +32,7 @@ from imgbench.timer import Stopwatch, gc_paused
 COLUMNS = [
     "method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability",
     "repeat", "warmup", "seconds", "p50_seconds", "p95_seconds", "p99_seconds", "started_ns",
-    "ended_ns", "op_images", "resident_fraction", "cache_verified", "peak_rss_bytes", "raw_bytes",
+    "ended_ns", "op_images", "resident_fraction", "cache_verified", "peak_rss_bytes", "peak_private_bytes", "raw_bytes",
     "measured_at", "machine_id",
 ]  # fmt: skip
 
@@ -99,6 +99,7 @@ def finish_row(row: dict, watch: Stopwatch) -> dict:
         started_ns=watch.started_ns,
         ended_ns=watch.ended_ns,
         peak_rss_bytes=peak_rss_bytes(),
+        peak_private_bytes=memory.note_private_peak(),
         measured_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     return row
@@ -118,6 +119,7 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
         for start, images, labels in chunks:
             with watch.timed():
                 writer.write(start, images, labels)
+            memory.note_private_peak()
             bar.update(len(images))
         with watch.timed():
             writer.close()
@@ -213,6 +215,7 @@ def read_batches(module, path, batches, source, where) -> Stopwatch:
         for indices in progress(batches, desc=f"read {where}", unit="batch"):
             with watch.timed():
                 images, labels = reader.read(indices)
+            memory.note_private_peak()
             verify(source, indices, images, labels, where)
         with watch.timed():
             reader.close()

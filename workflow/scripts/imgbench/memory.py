@@ -42,3 +42,25 @@ def prime(nbytes: int, scratch_dir: Path) -> int:
         os.close(fd)
         os.unlink(scratch)  # before writeback, so its dirty pages are dropped without disk I/O
     return size
+
+
+_peak_private = [0]
+
+
+def private_rss_bytes() -> int:
+    """This process's resident anonymous memory (RssAnon): what it holds, unlike pages of mapped files."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def note_private_peak() -> int:
+    """Sample RssAnon (between chunks, outside the timer) and return the highest value seen in this job.
+
+    ru_maxrss also counts the pages of files a process maps: an LMDB reader maps its whole database,
+    so its ru_maxrss grows with the store although the kernel can drop those pages at any time.
+    """
+    _peak_private[0] = max(_peak_private[0], private_rss_bytes())
+    return _peak_private[0]

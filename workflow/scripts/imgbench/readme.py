@@ -20,9 +20,14 @@ def cell(row: dict | None) -> str:
 
 
 def peak_mb(index: dict, method: str, n: int) -> str:
-    """Peak resident memory of the store job and the read job at n images."""
+    """Peak resident memory (and, in brackets, private memory) of the store job and the read job at n images."""
     rows = [index.get((method, "store_many", n, "")), index.get((method, "read_many", n, "warm"))]
-    return " / ".join(f"{int(row['peak_rss_bytes']) / 2**20:.0f}" if row else "–" for row in rows)
+    cells = [f"{mib(row['peak_rss_bytes'])} ({mib(row['peak_private_bytes'])})" if row else "–" for row in rows]
+    return " / ".join(cells)
+
+
+def mib(value) -> str:
+    return f"{int(value or 0) / 2**20:.0f}"
 
 
 def methods_table() -> str:
@@ -43,7 +48,7 @@ def results_table(results: Path) -> str:
         f"Median seconds (q1–q3) at {largest:,} images; single-image operations in milliseconds.",
         "",
         "| method | store many | read many, warm | read many, cold | store one (ms) | read one, warm (ms) "
-        "| disk / raw pixels | files | peak memory, store / read (MB) |",
+        "| disk / raw pixels | files | peak memory (private), store / read (MiB) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for method in methods:
@@ -70,6 +75,33 @@ def results_table(results: Path) -> str:
     return "\n".join(lines)
 
 
+def scale_table(results: Path) -> str:
+    """Seconds and peak memory at the two largest cutoffs, and the fitted exponent b of seconds ≈ a·nᵇ."""
+    summary = stats.summarise(read_csv(results / "timings.csv"))
+    index = {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in summary
+             if r["pattern"] == "sequential"}  # fmt: skip
+    fits = {(r["method"], r["operation"], r["cache"]): float(r["b"]) for r in stats.scaling(summary)}
+    small, large = sorted({int(r["n_images"]) for r in summary})[-2:]
+    operations = (("store_many", ""), ("read_many", "warm"), ("read_many", "cold"))
+    lines = [
+        f"Median seconds at {small:,} → {large:,} images, exponent b of seconds ≈ a·nᵇ fitted over cutoffs "
+        f"≥ {stats.SCALING_MIN_IMAGES:,}, and peak memory (private) of the jobs at {large:,} in MiB.",
+        "",
+        "| method | store (s) | b | read warm (s) | b | read cold (s) | b | peak store | peak read |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for method in sorted({r["method"] for r in summary}):
+        cells = []
+        for operation, cache in operations:
+            at = [index.get((method, operation, n, cache)) for n in (small, large)]
+            cells.append(" → ".join(f"{row['median']:.3g}" if row else "–" for row in at))
+            b = fits.get((method, operation, cache))
+            cells.append(f"{b:.2f}" if b is not None else "–")
+        peaks = peak_mb(index, method, large).split(" / ")
+        lines.append(f"| {method} | {' | '.join(cells)} | {peaks[0]} | {peaks[1]} |")
+    return "\n".join(lines)
+
+
 def replace_block(text: str, block: str, content: str) -> str:
     start, end = f"<!-- {block}:START -->", f"<!-- {block}:END -->"
     before, rest = text.split(start, 1)
@@ -78,7 +110,8 @@ def replace_block(text: str, block: str, content: str) -> str:
 
 
 def update_readme(results: Path, readme: Path, block: str = "RESULTS") -> None:
-    text = replace_block(readme.read_text(), block, results_table(results))
+    table = scale_table(results) if block == "SCALE" else results_table(results)
+    text = replace_block(readme.read_text(), block, table)
     readme.write_text(replace_block(text, "METHODS", methods_table()))
 
 

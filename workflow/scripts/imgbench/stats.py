@@ -20,6 +20,7 @@ DERIVED = [
     "us_per_image",
     "mb_per_s",
     "peak_rss_bytes",
+    "peak_private_bytes",
     "ratio_to_npy",
     "p50",
     "p95",
@@ -90,6 +91,7 @@ def summarise_group(key: tuple, members: list[dict]) -> dict:
     out["us_per_image"] = stats["median"] / images * 1e6 if images else ""
     out["mb_per_s"] = images * 3072 / stats["median"] / 1e6 if stats["median"] > 0 else ""
     out["peak_rss_bytes"] = max(int(row["peak_rss_bytes"]) for row in members)
+    out["peak_private_bytes"] = max(int(row.get("peak_private_bytes") or 0) for row in members)
     for p in ("p50", "p95", "p99"):
         values = [float(row[f"{p}_seconds"]) for row in members if row.get(f"{p}_seconds") not in ("", None)]
         out[p] = float(np.median(values)) if values else ""
