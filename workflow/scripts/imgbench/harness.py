@@ -38,6 +38,7 @@ COLUMNS = [
 
 COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
 MAX_STORE_ATTEMPTS = 5
+PRIME_BELOW_SECONDS = 2.0  # freed memory goes back to the host after 1-2 s: longer operations gain nothing
 STORE_PRIME_FACTOR = 1.5  # a store's page cache: raw pixels plus the largest container overhead seen (1.34)
 
 
@@ -49,7 +50,7 @@ class Settings:
     chunk_images: int = 10_000
     caches: list[str] = field(default_factory=lambda: ["warm", "cold"])
     seed: int = 0
-    prime_memory: bool = True  # touch and free memory before each timed store and cold read (memory.py)
+    prime_memory: bool = True  # touch and free memory before short timed stores and reads (memory.py)
     options: dict = field(default_factory=dict)  # the method's own keyword options (method_options)
     machine_id: str = field(default_factory=environment.machine_id)
 
@@ -64,10 +65,16 @@ class Pattern:
     reads: int = 0  # single_latency: how many single-image reads
 
 
+_worker_peak_rss = [0]  # the highest ru_maxrss any parallel read worker of this job reported
+
+
+def own_maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+
+
 def peak_rss_bytes() -> int:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) * 1024  # ru_maxrss is in KiB on Linux
+    """This process's peak and its read workers'; not RUSAGE_CHILDREN, which would count memory.prime's child."""
+    return max(own_maxrss_bytes(), _worker_peak_rss[0])
 
 
 def base_row(method, operation, n_images, settings, repeat) -> dict:
@@ -127,13 +134,23 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
     return watch
 
 
-def store_with_retry(module, path, source, n_images, settings) -> Stopwatch:
+def worth_priming(settings: Settings, previous: float | None) -> bool:
+    """Prime only where it helps: the first repeat (the warm-up) always, later ones when the same
+    operation's previous, primed repeat took under PRIME_BELOW_SECONDS.
+
+    Measured here: priming before a 33 s PNG store made it 42-75 s (the host reclaiming the primed
+    memory while 100,000 files were created), while 0.1 s stores went from up to 0.9 s to 0.08-0.15 s.
+    """
+    return settings.prime_memory and (previous is None or previous < PRIME_BELOW_SECONDS)
+
+
+def store_with_retry(module, path, source, n_images, settings, prime=False) -> Stopwatch:
     """Store into a fresh directory; a method that had to grow (RetryStore) starts again from empty."""
     for _attempt in range(MAX_STORE_ATTEMPTS):
         fresh_dir(path)
         os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
-        if settings.prime_memory:
-            memory.prime(int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES), path.parent)
+        if prime:
+            memory.prime(int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES))
         try:
             return store_once(module, path, source, n_images, settings)
         except RetryStore as grown:
@@ -167,12 +184,14 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
     Repeats do not reuse one emptied directory: on ext4 here, creating 100,000 files right after
     deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
     own deletions. Older repeats are deleted at the end. Keeping them costs memory the guest has never
-    touched, which is slow on this VM; memory.prime() before each repeat takes care of that.
+    touched, which is slow on this VM; memory.prime() before short repeats takes care of that.
     """
-    path, rows, attempts = Path(path), [], []
+    path, rows, attempts, previous = Path(path), [], [], None
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        watch = store_with_retry(module, attempts[-1], source, n_images, settings)
+        prime = worth_priming(settings, previous)
+        watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime)
+        previous = watch.seconds
         rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
     remove_store(path)
     os.replace(attempts[-1], path)
@@ -226,9 +245,9 @@ def _parallel_worker(module, path, batches, source, where, barrier, results):
     try:
         barrier.wait()
         watch = read_batches(module, path, batches, source, where)
-        results.put((watch.elapsed_ns, watch.started_ns, watch.ended_ns, ""))
+        results.put((watch.elapsed_ns, watch.started_ns, watch.ended_ns, own_maxrss_bytes(), ""))
     except Exception as error:  # reported to the parent, which fails the job
-        results.put((0, 0, 0, f"{type(error).__name__}: {error}"))
+        results.put((0, 0, 0, 0, f"{type(error).__name__}: {error}"))
 
 
 def read_parallel(module, path, batches, source, workers, where) -> Stopwatch:
@@ -249,9 +268,9 @@ def read_parallel(module, path, batches, source, workers, where) -> Stopwatch:
     if errors:
         raise BenchmarkError(f"{where}: a parallel worker failed: {errors[0]}")
     watch = Stopwatch()
-    watch.elapsed_ns = max(elapsed for elapsed, *_ in outcomes)
-    watch.started_ns = min(start for _, start, _, _ in outcomes)
-    watch.ended_ns = max(end for _, _, end, _ in outcomes)
+    elapsed, starts, ends, peaks, _ = zip(*outcomes, strict=True)
+    watch.elapsed_ns, watch.started_ns, watch.ended_ns = max(elapsed), min(starts), max(ends)
+    _worker_peak_rss[0] = max(_worker_peak_rss[0], *peaks)
     return watch
 
 
@@ -309,6 +328,7 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
     path, rows = Path(path), []
     files = files_under(path)
     store_bytes = sum(file.stat().st_size for file in files)
+    previous = {}  # (cache, pattern) -> seconds of its last repeat
     for repeat in range(settings.warmup_runs + settings.repeats):
         for mode in settings.caches:
             for pattern in patterns:
@@ -316,9 +336,10 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
                 row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
                 fraction, verified = prepare_cache(mode, path, files)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
-                if settings.prime_memory:  # a cold read fills the page cache with the whole store
-                    memory.prime(store_bytes if mode == "cold" else 0, path.parent)
+                if worth_priming(settings, previous.get((mode, pattern))):  # cold fills the cache with the store
+                    memory.prime(store_bytes if mode == "cold" else 0)
                 watch = read_once(module, path, pattern, n_images, source, settings, row)
+                previous[mode, pattern] = watch.seconds
                 rows.append(finish_row(row, watch))
     return rows
 
