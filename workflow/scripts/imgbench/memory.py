@@ -21,12 +21,17 @@ import numpy as np
 PRIME_SLACK = 64 << 20  # chunk buffers and encoder scratch on top of the data itself
 
 
-def available_bytes() -> int:
-    with open("/proc/meminfo") as handle:
+def kib_field(path: str, name: str) -> int:
+    """A "Name:   123 kB" field of a /proc file, in bytes (0 when absent)."""
+    with open(path) as handle:
         for line in handle:
-            if line.startswith("MemAvailable:"):
+            if line.startswith(f"{name}:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def available_bytes() -> int:
+    return kib_field("/proc/meminfo", "MemAvailable")
 
 
 def prime(nbytes: int) -> int:
@@ -47,11 +52,7 @@ _peak_private = [0]
 
 def private_rss_bytes() -> int:
     """This process's resident anonymous memory (RssAnon): what it holds, unlike pages of mapped files."""
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return kib_field("/proc/self/status", "RssAnon")
 
 
 def note_private_peak() -> int:
