@@ -139,7 +139,7 @@ def worth_priming(settings: Settings, previous: float | None) -> bool:
     operation's previous, primed repeat took under PRIME_BELOW_SECONDS.
 
     Measured here: priming before a 33 s PNG store made it 42-75 s (the host reclaiming the primed
-    memory while 100,000 files were created), while 0.1 s stores went from up to 0.9 s to 0.08-0.15 s.
+    memory while 100,000 files were created), while 0.1 s stores went from up to 0.9 s to 0.08-0.16 s.
     """
     return settings.prime_memory and (previous is None or previous < PRIME_BELOW_SECONDS)
 

@@ -10,8 +10,8 @@ prime() forks a child that fills nbytes of anonymous memory and exits; the kerne
 and the timed operation that follows at once reuses them. The child's memory is not the job's, so it
 is kept out of peak_rss_bytes (harness.peak_rss_bytes counts this process and its read workers only).
 What did not work here: an in-memory memfd or an anonymous mmap (the save after them stayed at
-0.8-1.1 s), and a scratch file written and deleted, which helped np.save but made the next PNG store
-(100,000 new files) take 70-76 s instead of 31-35 s. On bare metal priming only costs a memory fill.
+0.8-1.1 s), and a scratch file written and deleted, which helped np.save but made two of four PNG
+stores of 100,000 files take 71-76 s (unprimed: 31-35 s). On bare metal priming only costs a memory fill.
 """
 
 import os
