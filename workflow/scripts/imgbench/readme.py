@@ -19,11 +19,10 @@ def cell(row: dict | None) -> str:
     return f"{row['median']:.4g} ({row['q1']:.4g}–{row['q3']:.4g})"
 
 
-def peak_mb(index: dict, method: str, n: int) -> str:
+def peak_cells(index: dict, method: str, n: int) -> list[str]:
     """Peak resident memory (and, in brackets, private memory) of the store job and the read job at n images."""
     rows = [index.get((method, "store_many", n, "")), index.get((method, "read_many", n, "warm"))]
-    cells = [f"{mib(row['peak_rss_bytes'])} ({mib(row['peak_private_bytes'])})" if row else "–" for row in rows]
-    return " / ".join(cells)
+    return [f"{mib(row['peak_rss_bytes'])} ({mib(row['peak_private_bytes'])})" if row else "–" for row in rows]
 
 
 def mib(value) -> str:
@@ -61,7 +60,7 @@ def results_table(results: Path) -> str:
             f"| {cell(index.get((method, 'read_many', largest, 'warm')))} "
             f"| {cell(index.get((method, 'read_many', largest, 'cold')))} "
             f"| {single_ms[0]} | {single_ms[1]} | {ratio} | {used['n_files'] if used else '–'} "
-            f"| {peak_mb(index, method, largest)} |"
+            f"| {' / '.join(peak_cells(index, method, largest))} |"
         )
     config = machine["config"]
     lines += [
@@ -97,8 +96,7 @@ def scale_table(results: Path) -> str:
             cells.append(" → ".join(f"{row['median']:.3g}" if row else "–" for row in at))
             b = fits.get((method, operation, cache))
             cells.append(f"{b:.2f}" if b is not None else "–")
-        peaks = peak_mb(index, method, large).split(" / ")
-        lines.append(f"| {method} | {' | '.join(cells)} | {peaks[0]} | {peaks[1]} |")
+        lines.append(f"| {method} | {' | '.join(cells + peak_cells(index, method, large))} |")
     return "\n".join(lines)
 
 
