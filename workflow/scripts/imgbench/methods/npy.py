@@ -20,13 +20,15 @@ class Writer:
 
     def __init__(self, path: Path, n_images: int, durable: bool):
         self.path, self.durable = Path(path), durable
-        self.handle = open(self.path / "images.npy", "wb")
+        # Unbuffered, written with ndarray.tofile as np.save does: a buffered handle's write(memoryview)
+        # took 0.11-0.13 s for 300 MB here against 0.06-0.07 s for tofile (same data, alternated, 6 runs each).
+        self.handle = open(self.path / "images.npy", "wb", buffering=0)
         header = {"descr": "|u1", "fortran_order": False, "shape": (n_images, *IMAGE_SHAPE)}
         np.lib.format.write_array_header_1_0(self.handle, header)
         self.labels = np.empty(n_images, dtype=np.uint8)
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
-        self.handle.write(np.ascontiguousarray(images).data)
+        np.ascontiguousarray(images).tofile(self.handle)
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
