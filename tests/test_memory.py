@@ -37,3 +37,20 @@ def test_store_and_read_rows_record_private_memory(source, tmp_path):
     rows = harness.measure_store("npy", module, "store_many", 100, path, source, settings)
     rows += harness.measure_reads("npy", module, "read_many", 100, path, source, settings, sequential)
     assert all(0 < int(row["peak_private_bytes"]) <= int(row["peak_rss_bytes"]) for row in rows)
+
+
+def test_priming_is_kept_for_short_operations_that_need_fresh_memory():
+    settings, big = harness.Settings(machine_id="test"), harness.PRIME_MIN_BYTES
+    assert harness.worth_priming(settings, None, big)  # the warm-up
+    assert harness.worth_priming(settings, 0.5, big)
+    assert not harness.worth_priming(settings, harness.PRIME_BELOW_SECONDS + 1, big)  # long: memory goes back anyway
+    assert not harness.worth_priming(settings, None, big - 1)  # small: the fork would cost more
+    assert not harness.worth_priming(harness.Settings(prime_memory=False, machine_id="test"), None, big)
+
+
+def test_a_cold_read_needs_the_store_in_memory_and_a_warm_read_only_its_chunks():
+    settings = harness.Settings(chunk_images=1000, machine_id="test")
+    chunk = 1000 * harness.IMAGE_BYTES
+    assert harness.read_memory_need("warm", 5 << 30, 100_000, settings) == chunk
+    assert harness.read_memory_need("cold", 5 << 30, 100_000, settings) == chunk + (5 << 30)
+    assert harness.read_memory_need("warm", 0, 10, settings) == 10 * harness.IMAGE_BYTES

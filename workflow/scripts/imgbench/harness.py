@@ -40,6 +40,9 @@ COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
 MAX_STORE_ATTEMPTS = 5
 PRIME_BELOW_SECONDS = 2.0  # freed memory goes back to the host after 1-2 s: longer operations gain nothing
 STORE_PRIME_FACTOR = 1.5  # a store's page cache: raw pixels plus the largest container overhead seen (1.34)
+# Below this much fresh memory, priming's fork costs more than it saves: after it the job's pages are
+# copy-on-write, which added 0.1-0.25 ms to a 0.4-0.9 ms single-image store here.
+PRIME_MIN_BYTES = 16 << 20
 
 
 @dataclass
@@ -134,23 +137,25 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
     return watch
 
 
-def worth_priming(settings: Settings, previous: float | None) -> bool:
-    """Prime only where it helps: the first repeat (the warm-up) always, later ones when the same
-    operation's previous, primed repeat took under PRIME_BELOW_SECONDS.
+def worth_priming(settings: Settings, previous: float | None, nbytes: int) -> bool:
+    """Prime only where it helps: operations that need at least PRIME_MIN_BYTES of fresh memory, at the
+    first repeat (the warm-up), and later when the same operation's previous repeat took under
+    PRIME_BELOW_SECONDS.
 
     Measured here: priming before a 33 s PNG store made it 42-75 s (the host reclaiming the primed
     memory while 100,000 files were created), while 0.1 s stores went from up to 0.9 s to 0.08-0.16 s.
     """
-    return settings.prime_memory and (previous is None or previous < PRIME_BELOW_SECONDS)
+    short = previous is None or previous < PRIME_BELOW_SECONDS
+    return settings.prime_memory and nbytes >= PRIME_MIN_BYTES and short
 
 
-def store_with_retry(module, path, source, n_images, settings, prime=False) -> Stopwatch:
+def store_with_retry(module, path, source, n_images, settings, prime_bytes=0) -> Stopwatch:
     """Store into a fresh directory; a method that had to grow (RetryStore) starts again from empty."""
     for _attempt in range(MAX_STORE_ATTEMPTS):
         fresh_dir(path)
         os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
-        if prime:
-            memory.prime(int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES))
+        if prime_bytes:
+            memory.prime(prime_bytes)
         try:
             return store_once(module, path, source, n_images, settings)
         except RetryStore as grown:
@@ -189,8 +194,9 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
     path, rows, attempts, previous = Path(path), [], [], None
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        prime = worth_priming(settings, previous)
-        watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime)
+        need = int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES)
+        prime_bytes = need if worth_priming(settings, previous, need) else 0
+        watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
         rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
     remove_store(path)
@@ -323,6 +329,12 @@ def read_once(module, path, pattern, n_images, source, settings, row) -> Stopwat
     return read_batches(module, path, batches, source, where)
 
 
+def read_memory_need(mode: str, store_bytes: int, n_images: int, settings: Settings) -> int:
+    """Fresh memory a read touches: a cold read fills the page cache with the store; both allocate chunks."""
+    chunk_bytes = min(n_images, settings.chunk_images) * IMAGE_BYTES
+    return chunk_bytes + (store_bytes if mode == "cold" else 0)
+
+
 def measure_reads(method, module, operation, n_images, path, source, settings, patterns) -> list[dict]:
     """Warm-up plus timed repeats; within a repeat, cache modes and patterns are interleaved."""
     path, rows = Path(path), []
@@ -336,8 +348,9 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
                 row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
                 fraction, verified = prepare_cache(mode, path, files)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
-                if worth_priming(settings, previous.get((mode, pattern))):  # cold fills the cache with the store
-                    memory.prime(store_bytes if mode == "cold" else 0)
+                need = read_memory_need(mode, store_bytes, n_images, settings)
+                if worth_priming(settings, previous.get((mode, pattern)), need):
+                    memory.prime(need)
                 watch = read_once(module, path, pattern, n_images, source, settings, row)
                 previous[mode, pattern] = watch.seconds
                 rows.append(finish_row(row, watch))
