@@ -3,7 +3,10 @@
 import csv
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+DELETE_THREADS = 4
 
 
 def fsync_path(path: Path) -> None:
@@ -29,6 +32,26 @@ def fresh_dir(path: Path) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
+
+
+def unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        os.unlink(path)
+
+
+def remove_trees(roots: list[Path]) -> None:
+    """Delete directory trees (missing ones are skipped), unlinking their files from several threads.
+
+    On this machine's ext4 (no journal, mounted with discard) each unlink waits for the disk to discard
+    the file's blocks; overlapping those waits deleted 100,000 small files in 8.7 and 12.1 s against
+    21.1 and 16.7 s for shutil.rmtree (alternated, same sizes).
+    """
+    roots = [Path(root) for root in roots if Path(root).exists()]
+    files = [os.path.join(d, name) for root in roots for d, _subdirs, names in os.walk(root) for name in names]
+    with ThreadPoolExecutor(DELETE_THREADS) as pool:
+        list(pool.map(unlink_all, [files[k::DELETE_THREADS] for k in range(DELETE_THREADS)]))
+    for root in roots:
+        shutil.rmtree(root)  # only directories are left
 
 
 def write_csv_atomic(path: Path, rows: list[dict], columns: list[str]) -> None:

@@ -15,7 +15,6 @@ pays for the previous one's writeback.
 import multiprocessing
 import os
 import resource
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, cache, environment, memory, reference
 from imgbench.errors import BenchmarkError, RetryStore
-from imgbench.fsutil import files_under, fresh_dir
+from imgbench.fsutil import files_under, fresh_dir, remove_trees
 from imgbench.progress import progress
 from imgbench.source import Source
 from imgbench.timer import Stopwatch, gc_paused
@@ -200,10 +199,9 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
         watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
         rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
-    remove_store(path)
+    remove_trees([path])
     os.replace(attempts[-1], path)
-    for attempt in attempts[:-1]:
-        remove_store(attempt)
+    remove_trees(attempts[:-1])
     os.sync()  # the deletions' writeback is this job's, not the next one's
     return rows
 
@@ -356,7 +354,3 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
                 previous[mode, pattern] = watch.seconds
                 rows.append(finish_row(row, watch))
     return rows
-
-
-def remove_store(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
