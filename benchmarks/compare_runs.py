@@ -1,20 +1,13 @@
 """How repeatable are the medians? Compare summary.csv of several runs of the same config.
 
 Usage: python benchmarks/compare_runs.py RESULTS_DIR RESULTS_DIR [...] [--cutoffs 10000 100000]
-                                          [--normalize copy|compress]
 Prints, per method, operation, cache and cutoff, each run's median and the spread max/min - 1, how
 many groups agree within 15%, and each run's time inside the timers (the sum of every row of timings.csv,
 warm-ups included), to set against the run's wall time.
-
---normalize divides each group's median by the median of its job's reference timing (ref_copy_seconds
-or ref_compress_seconds, imgbench/reference.py): if runs agree after that and not before, the machine,
-not the method, changed between them.
 """
 
 import argparse
 import csv
-import statistics
-from collections import defaultdict
 from pathlib import Path
 
 KEY = ("method", "operation", "pattern", "cache", "n_images")
@@ -30,21 +23,6 @@ def medians(results: Path, cutoffs: set[int]) -> dict:
     }
 
 
-def reference_medians(results: Path, column: str) -> dict:
-    """Per group: the median of the reference timing its job recorded (one per job, on every row)."""
-    values = defaultdict(list)
-    with open(results / "timings.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get(column):
-                values[tuple(row[k] for k in KEY)].append(float(row[column]))
-    return {key: statistics.median(found) for key, found in values.items()}
-
-
-def normalized(results: Path, cutoffs: set[int], column: str) -> dict:
-    references = reference_medians(results, column)
-    return {key: value / references[key] for key, value in medians(results, cutoffs).items() if key in references}
-
-
 def timed_seconds(results: Path) -> float:
     with open(results / "timings.csv", newline="") as handle:
         return sum(float(row["seconds"]) for row in csv.DictReader(handle))
@@ -55,14 +33,8 @@ def main() -> None:
     parser.add_argument("results", nargs="+", type=Path)
     parser.add_argument("--cutoffs", nargs="+", type=int, default=[10000, 100000])
     parser.add_argument("--tolerance", type=float, default=0.15)
-    parser.add_argument("--normalize", choices=["copy", "compress"], help="divide by the job's reference timing")
     args = parser.parse_args()
-    if args.normalize:
-        column = f"ref_{args.normalize}_seconds"
-        runs = [normalized(path, set(args.cutoffs), column) for path in args.results]
-        print(f"Medians in units of {column} (imgbench/reference.py), not seconds.\n")
-    else:
-        runs = [medians(path, set(args.cutoffs)) for path in args.results]
+    runs = [medians(path, set(args.cutoffs)) for path in args.results]
     keys = sorted(set.intersection(*(set(run) for run in runs)), key=lambda k: (k[0], k[1], k[2], k[3], int(k[4])))
     agree = 0
     print(

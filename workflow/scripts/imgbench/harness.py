@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_BYTES, cache, environment, memory, reference
+from imgbench import IMAGE_BYTES, cache, environment, memory
 from imgbench.errors import BenchmarkError, RetryStore
 from imgbench.fsutil import files_under, fresh_dir, remove_trees
 from imgbench.progress import progress
@@ -32,7 +32,7 @@ COLUMNS = [
     "method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability",
     "repeat", "warmup", "seconds", "p50_seconds", "p95_seconds", "p99_seconds", "started_ns",
     "ended_ns", "op_images", "resident_fraction", "cache_verified", "peak_rss_bytes", "peak_private_bytes", "raw_bytes",
-    "measured_at", "machine_id", *reference.COLUMNS,
+    "measured_at", "machine_id",
 ]  # fmt: skip
 
 COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
@@ -99,7 +99,6 @@ def base_row(method, operation, n_images, settings, repeat) -> dict:
         "op_images": n_images,
         "raw_bytes": n_images * IMAGE_BYTES,
         "machine_id": settings.machine_id,
-        **reference.measure(),
     }
 
 
