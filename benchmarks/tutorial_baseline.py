@@ -1,22 +1,31 @@
-"""The tutorial's own way of storing and reading, re-typed from its description, timed once each.
+"""The tutorial's own way of storing and reading, re-typed from its description, timed as it does.
 
-A reference for "ours is no slower than the tutorial's code doing the same work": one shot, warm cache,
-no fsync, every cutoff into the same folder, files left to the garbage collector, as the tutorial does.
+A reference for "ours is no slower than the tutorial's code doing the same work": warm cache, no fsync,
+files left to the garbage collector, as the tutorial does. Each repeat writes into its own folder
+(deleting many files slows creating files on some filesystems; README, "What we learned"). What the
+machine needs is applied as in our harness, so that only the code differs: os.sync() before each store,
+and memory priming by harness.worth_priming's rule. Writes one CSV row per timing, which
+`python -m imgbench.readme RESULTS README.md TUTORIAL` puts beside the run's own medians.
 
-Usage: PYTHONPATH=workflow/scripts python benchmarks/tutorial_baseline.py results/source /work/tutorial 100000
+Usage: PYTHONPATH=workflow/scripts python benchmarks/tutorial_baseline.py SOURCE_DIR WORK_DIR N [REPEATS] [CSV]
+e.g.   ... results/source /tmp/tutorial 100000 3 results/tutorial_baseline.csv
 """
 
 import csv
+import os
 import pickle
-import shutil
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import h5py
 import lmdb
 import numpy as np
 from PIL import Image
+
+from imgbench import harness, memory
+from imgbench.fsutil import write_csv_atomic
 
 
 class CIFAR_Image:  # noqa: N801 (the tutorial's name)
@@ -91,32 +100,52 @@ def read_many_hdf5(num_images, hdf5_dir):
     return images, labels
 
 
-def main(source_dir: Path, work: Path, n: int) -> None:
+METHODS = [("disk", store_many_disk, read_many_disk), ("lmdb", store_many_lmdb, read_many_lmdb),
+           ("hdf5", store_many_hdf5, read_many_hdf5)]  # fmt: skip
+COLUMNS = ["method", "operation", "n_images", "repeat", "seconds"]
+
+
+def save_npy(images, labels, folder):
+    np.save(folder / "raw.npy", images)
+
+
+def load_npy(num_images, folder):
+    return np.load(folder / "raw.npy")
+
+
+def timed(task, need: int, previous: float | None) -> float:
+    """One shot of the tutorial's code, after the machine preparation our harness also does."""
+    if harness.worth_priming(harness.Settings(machine_id=""), previous, need):
+        memory.prime(need)
+    start = time.perf_counter()
+    task()
+    return time.perf_counter() - start
+
+
+def main(source_dir: Path, work: Path, n: int, repeats: int = 1, csv_path: Path | None = None) -> None:
     source_images = np.load(source_dir / "images.npy")
     source_labels = np.load(source_dir / "labels.npy")
     rows = np.arange(n) % len(source_images)
     images, labels = source_images[rows], [int(x) for x in source_labels[rows]]
-    shutil.rmtree(work, ignore_errors=True)
-    for name in ("disk", "lmdb", "hdf5"):
-        (work / name).mkdir(parents=True)
-    for name, store, read in [
-        ("disk", store_many_disk, read_many_disk),
-        ("lmdb", store_many_lmdb, read_many_lmdb),
-        ("hdf5", store_many_hdf5, read_many_hdf5),
-    ]:
-        start = time.perf_counter()
-        store(images, labels, work / name)
-        stored = time.perf_counter() - start
-        start = time.perf_counter()
-        read(n, work / name)
-        print(f"{name}: store {stored:.3f} s, read {time.perf_counter() - start:.3f} s ({n} images)", flush=True)
-    start = time.perf_counter()
-    np.save(work / "raw.npy", images)
-    saved = time.perf_counter() - start
-    start = time.perf_counter()
-    np.load(work / "raw.npy")
-    print(f"npy: save {saved:.3f} s, load {time.perf_counter() - start:.3f} s ({n} images)")
+    results, last = [], {}
+    for repeat in range(repeats):
+        for name, store, read in [*METHODS, ("npy", save_npy, load_npy)]:
+            folder = work / f"repeat-{repeat}" / name
+            folder.mkdir(parents=True)
+            os.sync()
+            steps = [
+                ("store_many", partial(store, images, labels, folder), int(harness.STORE_PRIME_FACTOR * images.nbytes)),
+                ("read_many", partial(read, n, folder), images.nbytes),
+            ]
+            for operation, task, need in steps:
+                seconds = timed(task, need, last.get((name, operation)))
+                last[name, operation] = seconds
+                results.append(dict(method=name, operation=operation, n_images=n, repeat=repeat, seconds=seconds))
+                print(f"{name} {operation} repeat {repeat}: {seconds:.3f} s ({n} images)", flush=True)
+    if csv_path:
+        write_csv_atomic(csv_path, results, COLUMNS)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), *[int(a) for a in sys.argv[4:5]],
+         *[Path(a) for a in sys.argv[5:6]])  # fmt: skip

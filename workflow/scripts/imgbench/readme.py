@@ -3,9 +3,11 @@
 Usage: PYTHONPATH=workflow/scripts python -m imgbench.readme RESULTS_DIR README.md [BLOCK]
 It replaces what stands between the <!-- BLOCK:START --> and <!-- BLOCK:END --> markers (BLOCK defaults to
 RESULTS), so the README's numbers are never typed in; the METHODS block lists the registry's methods.
+BLOCK TUTORIAL sets RESULTS_DIR/tutorial_baseline.csv (benchmarks/tutorial_baseline.py) beside the run.
 """
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -100,6 +102,36 @@ def scale_table(results: Path) -> str:
     return "\n".join(lines)
 
 
+def tutorial_table(results: Path) -> str:
+    """Median seconds of the tutorial's code (tutorial_baseline.csv) beside ours (warm reads) at the same n."""
+    tutorial = read_csv(results / "tutorial_baseline.csv")
+    summary = stats.summarise(read_csv(results / "timings.csv"))
+    n = int(tutorial[0]["n_images"])
+    ours = {(r["method"], r["operation"]): r["median"] for r in summary
+            if r["pattern"] == "sequential" and int(r["n_images"]) == n and r["cache"] in ("", "warm")}  # fmt: skip
+    theirs = {}
+    for row in tutorial:
+        theirs.setdefault((row["method"], row["operation"]), []).append(float(row["seconds"]))
+    repeats = len(theirs[tutorial[0]["method"], tutorial[0]["operation"]])
+    lines = [
+        f"Median seconds at {n:,} images: the tutorial's code ({repeats} repeats) and ours (warm reads).",
+        "",
+        "| method | store: tutorial | store: ours | read: tutorial | read: ours |",
+        "|---|---|---|---|---|",
+    ]
+    for method in dict.fromkeys(row["method"] for row in tutorial):
+        cells = []
+        for operation in ("store_many", "read_many"):
+            cells.append(f"{statistics.median(theirs[method, operation]):.3g}")
+            mine = ours.get((method, operation))
+            cells.append(f"{mine:.3g}" if mine is not None else "–")
+        lines.append(f"| {method} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+TABLES = {"RESULTS": results_table, "SCALE": scale_table, "TUTORIAL": tutorial_table}
+
+
 def replace_block(text: str, block: str, content: str) -> str:
     start, end = f"<!-- {block}:START -->", f"<!-- {block}:END -->"
     before, rest = text.split(start, 1)
@@ -108,7 +140,7 @@ def replace_block(text: str, block: str, content: str) -> str:
 
 
 def update_readme(results: Path, readme: Path, block: str = "RESULTS") -> None:
-    table = scale_table(results) if block == "SCALE" else results_table(results)
+    table = TABLES[block](results)
     text = replace_block(readme.read_text(), block, table)
     readme.write_text(replace_block(text, "METHODS", methods_table()))
 

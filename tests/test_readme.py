@@ -1,0 +1,72 @@
+"""The README's generated tables come from real results: our harness's rows and the tutorial's own code."""
+
+import importlib.util
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from imgbench import harness, methods, readme, stats
+from imgbench.fsutil import read_csv, write_csv_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 100
+
+
+def tutorial_baseline():
+    spec = importlib.util.spec_from_file_location("tutorial_baseline", ROOT / "benchmarks" / "tutorial_baseline.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tutorial_baseline"] = module  # its lmdb store pickles a class of this module
+    spec.loader.exec_module(module)
+    return module
+
+
+def our_results(source, tmp_path) -> Path:
+    settings = harness.Settings(repeats=3, warmup_runs=1, chunk_images=50, machine_id="test")
+    rows = []
+    for method in ("disk", "npy"):
+        module, store = methods.load(method), tmp_path / "stores" / method
+        rows += harness.measure_store(method, module, "store_many", N, store, source, settings)
+        rows += harness.measure_reads(method, module, "read_many", N, store, source, settings, [harness.Pattern()])
+    results = tmp_path / "results"
+    write_csv_atomic(results / "timings.csv", rows, harness.COLUMNS)
+    return results
+
+
+def test_tutorial_block_sets_the_tutorials_medians_beside_ours(source, source_dir, tmp_path):
+    results = our_results(source, tmp_path)
+    tutorial_baseline().main(source_dir, tmp_path / "tutorial", N, 2, results / "tutorial_baseline.csv")
+    tutorial = read_csv(results / "tutorial_baseline.csv")
+    assert len(tutorial) == 4 * 2 * 2  # disk, lmdb, hdf5, npy × store, read × 2 repeats
+    assert (tmp_path / "tutorial" / "repeat-1" / "disk" / f"{N - 1}.png").exists()
+
+    page = tmp_path / "README.md"
+    blocks = "".join(f"<!-- {block}:START -->\nstale\n<!-- {block}:END -->\n" for block in ("TUTORIAL", "METHODS"))
+    page.write_text(f"top\n{blocks}")
+    readme.update_readme(results, page, "TUTORIAL")
+    text = page.read_text()
+    assert "stale" not in text and text.startswith("top\n")
+    table = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ") for line in text.splitlines()
+             if line.startswith("| ") and not line.startswith("| method")}  # fmt: skip
+
+    ours = {(r["method"], r["operation"]): r["median"] for r in stats.summarise(read_csv(results / "timings.csv"))
+            if r["cache"] in ("", "warm")}  # fmt: skip
+    for method in ("disk", "npy"):
+        for column, operation in ((1, "store_many"), (3, "read_many")):
+            theirs = [float(r["seconds"]) for r in tutorial if (r["method"], r["operation"]) == (method, operation)]
+            assert table[method][column] == f"{statistics.median(theirs):.3g}"
+            assert table[method][column + 1] == f"{ours[method, operation]:.3g}"
+    assert table["lmdb"][2] == "–"  # the tutorial ran it, our results did not
+
+
+def test_results_block_has_a_row_per_method_and_the_machine(source, tmp_path):
+    results = our_results(source, tmp_path)
+    write_csv_atomic(results / "disk_usage.csv", [], ["method", "n_images", "bytes_allocated", "raw_bytes", "n_files"])
+    config = {"durability": "none", "repeats": 3, "large_cutoff": 10000, "repeats_large": 3, "warmup_runs": 1,
+              "dataset": {"source": "synthetic"}}  # fmt: skip
+    machine = {"cpu_model": "TestCPU", "cpu_cores": 2, "memory_bytes": 1 << 30, "os_name": "TestOS", "os": "Linux",
+               "filesystem": {"type": "ext4"}, "python": "3.11", "git_commit": "abc", "config": config}  # fmt: skip
+    (results / "environment.json").write_text(json.dumps(machine))
+    text = readme.results_table(results)
+    rows = [line for line in text.splitlines() if line.startswith("| disk") or line.startswith("| npy")]
+    assert len(rows) == 2 and "at 100 images" in text and "TestCPU, 2 cores, 1.0 GiB" in text
