@@ -24,7 +24,7 @@ import lmdb
 import numpy as np
 from PIL import Image
 
-from imgbench import harness, memory
+from imgbench import harness, memory, methods
 from imgbench.fsutil import write_csv_atomic
 
 
@@ -134,7 +134,11 @@ def main(source_dir: Path, work: Path, n: int, repeats: int = 1, csv_path: Path 
             folder.mkdir(parents=True)
             os.sync()
             steps = [
-                ("store_many", partial(store, images, labels, folder), int(harness.STORE_PRIME_FACTOR * images.nbytes)),
+                (
+                    "store_many",
+                    partial(store, images, labels, folder),
+                    harness.store_prime_bytes(methods.load(name), n),
+                ),
                 ("read_many", partial(read, n, folder), images.nbytes),
             ]
             for operation, task, need in steps:

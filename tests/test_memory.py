@@ -54,3 +54,9 @@ def test_a_cold_read_needs_the_store_in_memory_and_a_warm_read_only_its_chunks()
     assert harness.read_memory_need("warm", 5 << 30, 100_000, settings) == chunk
     assert harness.read_memory_need("cold", 5 << 30, 100_000, settings) == chunk + (5 << 30)
     assert harness.read_memory_need("warm", 0, 10, settings) == 10 * harness.IMAGE_BYTES
+
+
+def test_a_method_can_declare_how_much_memory_its_store_touches():
+    raw = 1000 * harness.IMAGE_BYTES
+    assert harness.store_prime_bytes(methods.load("lmdb"), 1000) == int(methods.load("lmdb").PRIME_FACTOR * raw)
+    assert harness.store_prime_bytes(methods.load("hdf5"), 1000) == int(harness.STORE_PRIME_FACTOR * raw)

@@ -136,6 +136,11 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
     return watch
 
 
+def store_prime_bytes(module, n_images: int) -> int:
+    """Fresh memory a store touches: STORE_PRIME_FACTOR x raw pixels unless the method declares PRIME_FACTOR."""
+    return int(getattr(module, "PRIME_FACTOR", STORE_PRIME_FACTOR) * n_images * IMAGE_BYTES)
+
+
 def worth_priming(settings: Settings, previous: float | None, nbytes: int) -> bool:
     """Prime only where it helps: operations that need at least PRIME_MIN_BYTES of fresh memory, at the
     first repeat (the warm-up), and later when the same operation's previous repeat took under
@@ -193,7 +198,7 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
     path, rows, attempts, previous = Path(path), [], [], None
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        need = int(STORE_PRIME_FACTOR * n_images * IMAGE_BYTES)
+        need = store_prime_bytes(module, n_images)
         prime_bytes = need if worth_priming(settings, previous, need) else 0
         watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
