@@ -28,8 +28,7 @@ def files_under(root: Path) -> list[Path]:
 
 def fresh_dir(path: Path) -> Path:
     """An empty directory at path (whatever was there is removed)."""
-    if path.exists():
-        shutil.rmtree(path)
+    remove_trees([path])
     path.mkdir(parents=True)
     return path
 

@@ -196,9 +196,9 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
     touched, which is slow on this VM; memory.prime() before short repeats takes care of that.
     """
     path, rows, attempts, previous = Path(path), [], [], None
+    need = store_prime_bytes(module, n_images)
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        need = store_prime_bytes(module, n_images)
         prime_bytes = need if worth_priming(settings, previous, need) else 0
         watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
