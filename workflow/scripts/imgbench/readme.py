@@ -31,6 +31,12 @@ def mib(value) -> str:
     return f"{int(value or 0) / 2**20:.0f}"
 
 
+def sequential_index(summary: list[dict]) -> dict:
+    """Summary rows of sequential reads and stores, by (method, operation, n_images, cache)."""
+    return {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in summary
+            if r["pattern"] == "sequential"}  # fmt: skip
+
+
 def methods_table() -> str:
     lines = ["| method | what it stores |", "|---|---|"]
     lines += [f"| `{name}` | {methods.load(name).DESCRIPTION} |" for name in methods.available()]
@@ -42,8 +48,7 @@ def results_table(results: Path) -> str:
     usage = {(r["method"], int(r["n_images"])): r for r in read_csv(results / "disk_usage.csv")}
     machine = json.loads((results / "environment.json").read_text())
     largest = max(int(r["n_images"]) for r in summary)
-    index = {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in summary
-             if r["pattern"] == "sequential"}  # fmt: skip
+    index = sequential_index(summary)
     methods = sorted({r["method"] for r in summary})
     lines = [
         f"Median seconds (q1–q3) at {largest:,} images; single-image operations in milliseconds.",
@@ -79,8 +84,7 @@ def results_table(results: Path) -> str:
 def scale_table(results: Path) -> str:
     """Seconds and peak memory at the two largest cutoffs, and the fitted exponent b of seconds ≈ a·nᵇ."""
     summary = stats.summarise(read_csv(results / "timings.csv"))
-    index = {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in summary
-             if r["pattern"] == "sequential"}  # fmt: skip
+    index = sequential_index(summary)
     fits = {(r["method"], r["operation"], r["cache"]): float(r["b"]) for r in stats.scaling(summary)}
     small, large = sorted({int(r["n_images"]) for r in summary})[-2:]
     operations = (("store_many", ""), ("read_many", "warm"), ("read_many", "cold"))
@@ -105,10 +109,8 @@ def scale_table(results: Path) -> str:
 def tutorial_table(results: Path) -> str:
     """Median seconds of the tutorial's code (tutorial_baseline.csv) beside ours (warm reads) at the same n."""
     tutorial = read_csv(results / "tutorial_baseline.csv")
-    summary = stats.summarise(read_csv(results / "timings.csv"))
+    index = sequential_index(stats.summarise(read_csv(results / "timings.csv")))
     n = int(tutorial[0]["n_images"])
-    ours = {(r["method"], r["operation"]): r["median"] for r in summary
-            if r["pattern"] == "sequential" and int(r["n_images"]) == n and r["cache"] in ("", "warm")}  # fmt: skip
     theirs = {}
     for row in tutorial:
         theirs.setdefault((row["method"], row["operation"]), []).append(float(row["seconds"]))
@@ -121,10 +123,10 @@ def tutorial_table(results: Path) -> str:
     ]
     for method in dict.fromkeys(row["method"] for row in tutorial):
         cells = []
-        for operation in ("store_many", "read_many"):
+        for operation, cache in (("store_many", ""), ("read_many", "warm")):
             cells.append(f"{statistics.median(theirs[method, operation]):.3g}")
-            mine = ours.get((method, operation))
-            cells.append(f"{mine:.3g}" if mine is not None else "–")
+            mine = index.get((method, operation, n, cache))
+            cells.append(f"{mine['median']:.3g}" if mine else "–")
         lines.append(f"| {method} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
