@@ -26,7 +26,17 @@ def test_private_memory_counts_what_the_job_holds():
     before = memory.private_rss_bytes()
     held = np.ones(64 << 20, dtype=np.uint8)
     assert memory.private_rss_bytes() - before >= 60 << 20
-    assert memory.note_private_peak() >= before + (60 << 20)
+    assert memory.note_private_peak(force=True) >= before + (60 << 20)
+    del held
+
+
+def test_private_peak_is_sampled_at_most_every_interval(monkeypatch):
+    """Between two samples closer than SAMPLE_INTERVAL the peak is not re-read; a forced sample is."""
+    monkeypatch.setattr(memory, "SAMPLE_INTERVAL", 3600.0)
+    peak = memory.note_private_peak(force=True)  # the highest in this test process so far
+    held = np.ones(peak - memory.private_rss_bytes() + (64 << 20), dtype=np.uint8)  # beyond that peak
+    assert memory.note_private_peak() == peak  # within the interval: the last sample stands
+    assert memory.note_private_peak(force=True) >= peak + (60 << 20)
     del held
 
 

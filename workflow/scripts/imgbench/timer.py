@@ -1,7 +1,10 @@
 """The timer every measurement uses: perf_counter_ns, summed over the timed pieces of one operation.
 
-Garbage collection is collected before and disabled during an operation (as ``timeit`` does), for every
-method alike, so a collection triggered by one method's allocations does not land in its time.
+Garbage collection is collected before and disabled during an operation (``timeit`` disables it), for
+every method alike, so a collection triggered by one method's allocations does not land in its time.
+After collecting, the survivors are frozen (``gc.freeze``): the imported modules and the job's own state
+are then skipped by later collections, which took 13 ms each with numpy, h5py, lmdb and Pillow loaded
+and 2 us frozen. A read job at 1,000 images collects before each of its 96 measurements.
 """
 
 import gc
@@ -35,6 +38,7 @@ class Stopwatch:
 @contextmanager
 def gc_paused():
     gc.collect()
+    gc.freeze()  # frozen objects are still freed by reference counting; only cycles among them stay
     was_enabled = gc.isenabled()
     gc.disable()
     try:
