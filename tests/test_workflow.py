@@ -3,6 +3,8 @@ HTTP on 127.0.0.1 (so the real download code runs), with small cutoffs."""
 
 import re
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -128,6 +130,19 @@ def test_timed_jobs_never_overlap_under_two_cores(finished):
     assert len(spans) == len(METHODS) * (2 * len(CUTOFFS) + 1)
     for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
         assert end <= start, f"{first} and {second} overlapped"
+
+
+def test_overhead_report_accounts_for_every_timed_second(finished):
+    """benchmarks/overhead.py: per-job wall from Snakemake's metadata against the timers' sum."""
+    workdir, _ = finished
+    script = Path(__file__).parents[1] / "benchmarks" / "overhead.py"
+    out = subprocess.run([sys.executable, script, workdir, "--top", "1000"], capture_output=True, text=True, check=True)
+    rows = [line.split() for line in out.stdout.splitlines()[1:] if "results/" in line]
+    timed_jobs = [row for row in rows if row[0] in ("store", "read", "single")]
+    assert len(timed_jobs) == len(METHODS) * (2 * len(CUTOFFS) + 1)
+    assert all(float(row[4]) >= 0 for row in rows), "a job's timers summed to more than its wall time"
+    timed = sum(float(row["seconds"]) for row in read_csv(workdir / "results" / "timings.csv"))
+    assert re.search(rf"inside timers {timed:.1f} s", out.stdout), out.stdout
 
 
 def test_disk_usage_is_measured_per_store(finished):
