@@ -3,6 +3,7 @@
 import gc
 import weakref
 
+from imgbench import timer
 from imgbench.timer import Stopwatch, gc_paused
 
 
@@ -41,3 +42,13 @@ def test_stopwatch_counts_only_timed_pieces():
             pass
     assert watch.started_ns <= watch.ended_ns
     assert 0 < watch.elapsed_ns <= watch.ended_ns - watch.started_ns
+
+
+def test_outside_work_is_counted_by_kind_and_summarised():
+    timer.OUTSIDE.clear()
+    with timer.outside("sync"):
+        sum(range(10_000))
+    items = list(timer.outside_each("chunks", iter([1, 2, 3])))
+    assert items == [1, 2, 3]
+    assert set(timer.OUTSIDE) == {"sync", "chunks"} and all(s > 0 for s in timer.OUTSIDE.values())
+    assert timer.outside_summary().startswith("outside the timers: ") and "chunks" in timer.outside_summary()

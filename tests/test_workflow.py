@@ -145,6 +145,15 @@ def test_overhead_report_accounts_for_every_timed_second(finished):
     assert re.search(rf"inside timers {timed:.1f} s", out.stdout), out.stdout
 
 
+def test_job_logs_say_where_time_outside_the_timers_went(finished):
+    workdir, _ = finished
+    store_log = (workdir / "results" / "logs" / "store" / "disk" / f"{max(CUTOFFS)}.log").read_text()
+    read_log = (workdir / "results" / "logs" / "read" / "disk" / f"{max(CUTOFFS)}.log").read_text()
+    assert re.search(r"outside the timers: .*delete [0-9.]+ s", store_log), store_log[-2000:]
+    assert re.search(r"outside the timers: .*verify [0-9.]+ s", read_log), read_log[-2000:]
+    assert "cache cold" in read_log
+
+
 def test_disk_usage_is_measured_per_store(finished):
     workdir, _ = finished
     usage_rows = read_csv(workdir / "results" / "disk_usage.csv")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from imgbench import harness, methods
+from imgbench import harness, methods, timer
 from imgbench.fsutil import write_csv_atomic
 from imgbench.job import logged
 from imgbench.source import Source
@@ -16,3 +16,4 @@ with logged(snakemake):
         method, methods.load(method), "read_many", n_images, snakemake.input.store, source, settings, patterns
     )
     write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)
+    print(timer.outside_summary())

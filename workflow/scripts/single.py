@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from imgbench import harness, methods
+from imgbench import harness, methods, timer
 from imgbench.fsutil import write_csv_atomic
 from imgbench.job import logged
 from imgbench.source import Source
@@ -18,3 +18,4 @@ with logged(snakemake):
     rows = harness.measure_store(method, module, "store_single", 1, store, source, settings)
     rows += harness.measure_reads(method, module, "read_single", 1, store, source, settings, [harness.Pattern()])
     write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)
+    print(timer.outside_summary())

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from imgbench import harness, methods, usage
+from imgbench import harness, methods, timer, usage
 from imgbench.fsutil import write_csv_atomic
 from imgbench.job import logged
 from imgbench.source import Source
@@ -14,7 +14,9 @@ with logged(snakemake):
     source = Source(Path(snakemake.input.images).parent)
     rows = harness.measure_store(method, module, "store_many", n_images, snakemake.output.store, source, settings)
     rows += harness.measure_encoding(method, module, n_images, source, settings)
-    used = usage.disk_usage(snakemake.output.store)
+    with timer.outside("disk usage"):
+        used = usage.disk_usage(snakemake.output.store)
     write_csv_atomic(snakemake.output.usage, [{"method": method, "n_images": n_images, **used,
                      "raw_bytes": n_images * 3072}], usage.COLUMNS)  # fmt: skip
     write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)
+    print(timer.outside_summary())

@@ -26,7 +26,7 @@ from imgbench.errors import BenchmarkError, RetryStore
 from imgbench.fsutil import files_under, fresh_dir, remove_trees
 from imgbench.progress import progress
 from imgbench.source import Source
-from imgbench.timer import Stopwatch, gc_paused
+from imgbench.timer import Stopwatch, gc_paused, outside, outside_each
 
 COLUMNS = [
     "method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability",
@@ -120,7 +120,7 @@ def finish_row(row: dict, watch: Stopwatch) -> dict:
 def store_once(module, path: Path, source: Source, n_images: int, settings: Settings) -> Stopwatch:
     """One timed store of n_images into the empty directory path."""
     watch = Stopwatch()
-    chunks = source.chunks(n_images, settings.chunk_images)
+    chunks = outside_each("chunks", source.chunks(n_images, settings.chunk_images))
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with gc_paused():
         with watch.timed():
@@ -156,10 +156,13 @@ def worth_priming(settings: Settings, previous: float | None, nbytes: int) -> bo
 def store_with_retry(module, path, source, n_images, settings, prime_bytes=0) -> Stopwatch:
     """Store into a fresh directory; a method that had to grow (RetryStore) starts again from empty."""
     for _attempt in range(MAX_STORE_ATTEMPTS):
-        fresh_dir(path)
-        os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
+        with outside("clear"):
+            fresh_dir(path)
+        with outside("sync"):
+            os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
         if prime_bytes:
-            memory.prime(prime_bytes)
+            with outside("prime"):
+                memory.prime(prime_bytes)
         try:
             return store_once(module, path, source, n_images, settings)
         except RetryStore as grown:
@@ -179,7 +182,7 @@ def measure_encoding(method, module, n_images, source, settings) -> list[dict]:
     for repeat in range(settings.warmup_runs + settings.repeats):
         watch = Stopwatch()
         with gc_paused():
-            for _start, images, labels in source.chunks(n_images, settings.chunk_images):
+            for _start, images, labels in outside_each("chunks", source.chunks(n_images, settings.chunk_images)):
                 with watch.timed():
                     module.encode_only(images, labels)
         row = base_row(method, "store_many", n_images, settings, repeat) | {"pattern": "encode_only"}
@@ -203,10 +206,12 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
         watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
         rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
-    remove_trees([path])
-    os.replace(attempts[-1], path)
-    remove_trees(attempts[:-1])
-    os.sync()  # the deletions' writeback is this job's, not the next one's
+    with outside("delete"):
+        remove_trees([path])
+        os.replace(attempts[-1], path)
+        remove_trees(attempts[:-1])
+    with outside("sync"):
+        os.sync()  # the deletions' writeback is this job's, not the next one's
     return rows
 
 
@@ -244,7 +249,8 @@ def read_batches(module, path, batches, source, where) -> Stopwatch:
             with watch.timed():
                 images, labels = reader.read(indices)
             memory.note_private_peak()
-            verify(source, indices, images, labels, where)
+            with outside("verify"):
+                verify(source, indices, images, labels, where)
         with watch.timed():
             reader.close()
     return watch
@@ -296,7 +302,8 @@ def read_latencies(module, path, pattern, n_images, source, settings, where) -> 
                 with one.timed(), watch.timed():
                     images, labels = reader.read(np.array([index]))
                 latencies.append(one.seconds)
-                verify(source, [index], images, labels, where)
+                with outside("verify"):
+                    verify(source, [index], images, labels, where)
     finally:
         reader.close()
     return watch, latencies
@@ -349,11 +356,13 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
             for pattern in patterns:
                 row = base_row(method, operation, n_images, settings, repeat)
                 row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
-                fraction, verified = prepare_cache(mode, path, files)
+                with outside(f"cache {mode}"):
+                    fraction, verified = prepare_cache(mode, path, files)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
                 need = read_memory_need(mode, store_bytes, n_images, settings)
                 if worth_priming(settings, previous.get((mode, pattern)), need):
-                    memory.prime(need)
+                    with outside("prime"):
+                        memory.prime(need)
                 watch = read_once(module, path, pattern, n_images, source, settings, row)
                 previous[mode, pattern] = watch.seconds
                 rows.append(finish_row(row, watch))

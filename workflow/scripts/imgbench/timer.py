@@ -46,3 +46,33 @@ def gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+OUTSIDE: dict[str, float] = {}  # this job's harness work between timed pieces, in seconds, by kind
+
+
+@contextmanager
+def outside(kind: str):
+    """Count work the harness does outside the timers (deleting, syncing, priming, evicting, verifying)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        OUTSIDE[kind] = OUTSIDE.get(kind, 0.0) + time.perf_counter() - start
+
+
+def outside_each(kind: str, iterable):
+    """Iterate, counting the time spent producing each item (building input chunks) as outside work."""
+    iterator = iter(iterable)
+    while True:
+        with outside(kind):
+            item = next(iterator, StopIteration)
+        if item is StopIteration:
+            return
+        yield item
+
+
+def outside_summary() -> str:
+    """One log line: where this job's time outside the timers went (benchmarks/overhead.py has the totals)."""
+    parts = [f"{kind} {seconds:.2f} s" for kind, seconds in sorted(OUTSIDE.items(), key=lambda item: -item[1])]
+    return "outside the timers: " + (", ".join(parts) or "nothing counted")
