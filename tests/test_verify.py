@@ -1,0 +1,53 @@
+"""Read-back verification: what a read returns must equal the source, or the job fails naming the images."""
+
+import numpy as np
+import pytest
+
+from imgbench import harness, methods
+from imgbench.errors import BenchmarkError
+
+N = 300
+
+
+def test_matching_reads_pass_including_repeated_indices(source):
+    indices = np.array([5, len(source) + 5, 17, 0])  # image i is source image i % len(source)
+    images, labels = source.take(indices)
+    harness.verify(source, indices, images.copy(), labels.copy(), "test")
+    harness.verify(source, indices[:1], images[:1].copy(), labels[:1].copy(), "test")  # smaller after larger
+
+
+def test_one_changed_pixel_names_the_image(source):
+    indices = np.arange(100, 140)
+    images, labels = source.take(indices)
+    images[7, 31, 0, 2] ^= 1
+    with pytest.raises(BenchmarkError, match=r"differ from the source \(first bad images: \[107\]\)"):
+        harness.verify(source, indices, images, labels, "test")
+
+
+def test_a_wrong_label_fails(source):
+    indices = np.arange(10)
+    images, labels = source.take(indices)
+    labels[3] = (labels[3] + 1) % 10
+    with pytest.raises(BenchmarkError, match=r"first bad images: \[3\]"):
+        harness.verify(source, indices, images, labels, "test")
+
+
+def test_a_wrong_shape_fails(source):
+    indices = np.arange(10)
+    images, labels = source.take(indices)
+    with pytest.raises(BenchmarkError, match=r"read \(10, 32, 32\) uint8, expected \(10, 32, 32, 3\)"):
+        harness.verify(source, indices, images[..., 0].copy(), labels, "test")
+
+
+def test_a_corrupted_store_fails_the_read(source, tmp_path):
+    """A real npy store with one byte flipped on disk: the timed read job must stop with the image's index."""
+    settings = harness.Settings(repeats=1, warmup_runs=0, chunk_images=64, caches=["cold"], machine_id="test")
+    module = methods.load("npy")
+    path = tmp_path / "store"
+    harness.measure_store("npy", module, "store_many", N, path, source, settings)
+    (stored,) = [file for file in path.iterdir() if file.suffix == ".npy" and "label" not in file.name]
+    data = bytearray(stored.read_bytes())
+    data[-3072 * 10] ^= 0xFF  # a byte of image N - 10
+    stored.write_bytes(bytes(data))
+    with pytest.raises(BenchmarkError, match=rf"first bad images: \[{N - 10}\]"):
+        harness.measure_reads("npy", module, "read_many", N, path, source, settings, [harness.Pattern()])
