@@ -42,7 +42,6 @@ STORE_PRIME_FACTOR = 1.5  # a store's page cache: raw pixels plus the largest co
 # Below this much fresh memory, priming's fork costs more than it saves: after it the job's pages are
 # copy-on-write, which added 0.1-0.25 ms to a 0.4-0.9 ms single-image store here.
 PRIME_MIN_BYTES = 16 << 20
-RECYCLE_MAX_FILES = 16  # stores of at most this many files free the previous repeat before the next
 
 
 @dataclass
@@ -171,16 +170,6 @@ def store_with_retry(module, path, source, n_images, settings, prime_bytes=0) ->
     raise BenchmarkError(f"store into {path} needed more than {MAX_STORE_ATTEMPTS} attempts")
 
 
-def few_files(root: Path, limit: int) -> bool:
-    """Whether root holds at most limit files (stops counting past the limit)."""
-    count = 0
-    for _dirpath, _dirnames, names in os.walk(root):
-        count += len(names)
-        if count > limit:
-            return False
-    return True
-
-
 def measure_encoding(method, module, n_images, source, settings) -> list[dict]:
     """A method's encoding alone (module.encode_only, in memory, no I/O), over the same chunks as its store.
 
@@ -206,31 +195,21 @@ def measure_store(method, module, operation, n_images, path, source, settings) -
 
     Repeats do not reuse one emptied directory: on ext4 here, creating 100,000 files right after
     deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
-    own deletions. So a store of many files keeps its older repeats until the end, and memory.prime()
-    before short repeats stands in for the memory they hold. A store of at most RECYCLE_MAX_FILES files
-    (lmdb, hdf5, npy) instead deletes the previous repeat just before the next one, which then reuses
-    the memory its page cache freed, without priming. Alternated A/B at 100,000 images (3 rounds of 3
-    repeats each): medians npy 0.072-0.077 s kept and primed, 0.052-0.077 s recycled; hdf5 0.124-0.164
-    against 0.110-0.144 s; lmdb 1.18-1.42 against 1.13-1.52 s; time outside the timers per round
-    5.7-6.2 s against 0.4-1.5 s (npy), 12-14 s against 5.1-6.0 s (lmdb).
+    own deletions. Older repeats are deleted at the end. Keeping them costs memory the guest has never
+    touched, which is slow on this VM; memory.prime() before short repeats takes care of that.
     """
-    path, rows, attempts, previous, recycle = Path(path), [], [], None, False
+    path, rows, attempts, previous = Path(path), [], [], None
     need = store_prime_bytes(module, n_images)
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        if recycle:
-            with outside("delete"):
-                remove_trees([attempts[-2]])
-        prime_bytes = need if not recycle and worth_priming(settings, previous, need) else 0
+        prime_bytes = need if worth_priming(settings, previous, need) else 0
         watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes)
         previous = watch.seconds
         rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
-        if repeat == 0:
-            recycle = few_files(attempts[0], RECYCLE_MAX_FILES)
     with outside("delete"):
         remove_trees([path])
         os.replace(attempts[-1], path)
-        remove_trees(attempts[:-1])  # the ones not recycled already
+        remove_trees(attempts[:-1])
     with outside("sync"):
         os.sync()  # the deletions' writeback is this job's, not the next one's
     return rows
