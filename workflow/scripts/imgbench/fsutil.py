@@ -23,15 +23,21 @@ def files_under(root: Path) -> list[Path]:
 
     Sorting strings before making Paths took 1.1-1.3 s for 100,000 files here, sorting Paths 1.8-2.0 s.
     """
-    found = [os.path.join(dirpath, name) for dirpath, _dirnames, names in os.walk(root) for name in names]
-    return [Path(path) for path in sorted(found)]
+    return [Path(path) for path in sorted(entry.path for entry in walk_files(root))]
 
 
 def walk_files(root: Path) -> list[os.DirEntry]:
-    """Directory entries of every file below root (any order), from scandir, which carries the inode."""
+    """Directory entries of every file below root (any order), from scandir, which carries the inode.
+
+    Like os.walk, a directory that cannot be listed (a missing root included) is skipped.
+    """
     found, dirs = [], [root]
     while dirs:
-        with os.scandir(dirs.pop()) as entries:
+        try:
+            entries = os.scandir(dirs.pop())
+        except OSError:
+            continue
+        with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     dirs.append(entry.path)

@@ -63,11 +63,11 @@ def outside(kind: str):
 
 def outside_each(kind: str, iterable):
     """Iterate, counting the time spent producing each item (building input chunks) as outside work."""
-    iterator = iter(iterable)
+    iterator, end = iter(iterable), object()
     while True:
         with outside(kind):
-            item = next(iterator, StopIteration)
-        if item is StopIteration:
+            item = next(iterator, end)
+        if item is end:
             return
         yield item
 
