@@ -51,3 +51,33 @@ def test_a_corrupted_store_fails_the_read(source, tmp_path):
     stored.write_bytes(bytes(data))
     with pytest.raises(BenchmarkError, match=rf"first bad images: \[{N - 10}\]"):
         harness.measure_reads("npy", module, "read_many", N, path, source, settings, [harness.Pattern()])
+
+
+SOURCE_IMAGES = 200  # conftest: 5 batches of 40
+
+
+@pytest.mark.parametrize(
+    ("indices", "is_view"),
+    [((10, 50), True), ((SOURCE_IMAGES + 4, SOURCE_IMAGES + 9), True), ((SOURCE_IMAGES - 5, SOURCE_IMAGES + 5), False),
+     ((3, 0, -1), False), ((7, 8), False)],
+    ids=["run", "run-in-second-repetition", "wraps", "descending", "one"],
+)  # fmt: skip
+def test_expected_equals_take_and_is_a_view_only_for_one_ascending_run(source, indices, is_view):
+    """Sequential reads compare against the memory map itself; anything else against a copy."""
+    assert len(source) == SOURCE_IMAGES
+    indices = np.arange(*indices)
+    images, labels = source.expected(indices)
+    taken_images, taken_labels = source.take(indices)
+    np.testing.assert_array_equal(images, taken_images)
+    np.testing.assert_array_equal(labels, taken_labels)
+    assert np.shares_memory(images, source.images) == is_view
+
+
+def test_same_bytes_compares_non_contiguous_arrays_too(source):
+    images, _ = source.take(np.arange(20))
+    changed = images.copy()
+    changed[3, 0, 0, 0] ^= 1
+    assert harness.same_bytes(images, images.copy())
+    assert not harness.same_bytes(images, changed)
+    assert harness.same_bytes(images[::2], images.copy()[::2])  # strided: compared element by element
+    assert not harness.same_bytes(images[1::2], changed[1::2])

@@ -20,6 +20,19 @@ class Source:
         source_rows = np.asarray(indices) % len(self)
         return np.take(self.images, source_rows, axis=0), self.labels[source_rows]
 
+    def expected(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What a read of these indices must return: like take, but a view of the memory map (no copy)
+        when the indices are one ascending run inside one repetition of the dataset, as sequential reads are.
+
+        Verification compares 30 MB per 10,000 images; copying the source first took most of its time.
+        """
+        indices = np.asarray(indices)
+        first = int(indices[0]) % len(self) if len(indices) else 0
+        run = len(indices) > 1 and first + len(indices) <= len(self) and np.all(np.diff(indices) == 1)
+        if not run:
+            return self.take(indices)
+        return self.images[first : first + len(indices)], self.labels[first : first + len(indices)]
+
     def chunks(self, n_images: int, chunk_images: int):
         """(start, images, labels) for images 0..n_images-1, chunk_images at a time."""
         for start in range(0, n_images, chunk_images):
