@@ -21,8 +21,14 @@ rule store:
         runtime=runtime_minutes,
     params:
         settings=store_settings,
-    script:
-        "../scripts/store.py"
+        scripts=SCRIPTS,
+        python=PYTHON,
+    shell:
+        "PYTHONPATH={params.scripts:q} {params.python:q} -m store"
+        " --method {wildcards.method} --n-images {wildcards.n_images}"
+        " --images {input.images:q} --settings {params.settings:q}"
+        " --store {output.store:q} --timings {output.timings:q}"
+        " --usage {output.usage:q} --log {log:q}"
 
 
 rule read:
@@ -43,8 +49,14 @@ rule read:
     params:
         settings=read_settings,
         patterns=read_patterns,
-    script:
-        "../scripts/read.py"
+        scripts=SCRIPTS,
+        python=PYTHON,
+    shell:
+        "PYTHONPATH={params.scripts:q} {params.python:q} -m read"
+        " --method {wildcards.method} --n-images {wildcards.n_images}"
+        " --images {input.images:q} --store {input.store:q}"
+        " --settings {params.settings:q} --patterns {params.patterns:q}"
+        " --timings {output.timings:q} --log {log:q}"
 
 
 rule single:
@@ -64,8 +76,13 @@ rule single:
         runtime=runtime_minutes,
     params:
         settings=single_settings,
-    script:
-        "../scripts/single.py"
+        scripts=SCRIPTS,
+        python=PYTHON,
+    shell:
+        "PYTHONPATH={params.scripts:q} {params.python:q} -m single"
+        " --method {wildcards.method} --images {input.images:q}"
+        " --settings {params.settings:q} --store {output.store:q}"
+        " --timings {output.timings:q} --log {log:q}"
 
 
 rule aggregate:

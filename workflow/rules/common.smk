@@ -1,6 +1,9 @@
 # Config validation, wildcard constraints and the input functions that turn config into file lists.
+import json
 import sys
 from pathlib import Path
+
+from snakemake.settings.types import DeploymentMethod
 
 # No __pycache__ from this process in the source tree (jobs' own imports may still write one: setting
 # PYTHONDONTWRITEBYTECODE for them would need an envvars declaration that users must then provide).
@@ -37,7 +40,14 @@ except BenchmarkError as error:
 
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
-SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+# The timing jobs run as `python -m` rather than script:, which imports Snakemake in every job (0.17 s,
+# about half of a small job's wall time). Their interpreter is the one script: would pick: the conda
+# environment's under --sdm conda, else the one running Snakemake (a venv need not be activated).
+# Both are Paths in params: Snakemake tracks only builtin-typed params, so moving the clone or the venv
+# does not make results stale.
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+PYTHON = Path("python" if USES_CONDA else sys.executable)
 
 
 wildcard_constraints:
@@ -68,17 +78,17 @@ def store_settings(wildcards):
     settings = settings_for(int(wildcards.n_images))
     del settings["caches"]  # stores do not depend on the read cache modes
     settings["options"] = config["method_options"].get(wildcards.method, {})
-    return settings
+    return json.dumps(settings, sort_keys=True)
 
 
 def read_settings(wildcards):
-    return settings_for(int(wildcards.n_images))
+    return json.dumps(settings_for(int(wildcards.n_images)), sort_keys=True)
 
 
 def single_settings(wildcards):
     settings = settings_for(1)
     settings["options"] = config["method_options"].get(wildcards.method, {})
-    return settings
+    return json.dumps(settings, sort_keys=True)
 
 
 def runtime_minutes(wildcards):
@@ -89,11 +99,11 @@ def runtime_minutes(wildcards):
 
 
 def read_patterns(wildcards):
-    """Sequential always; the extra patterns only at patterns.cutoffs."""
+    """Sequential always; the extra patterns only at patterns.cutoffs (as JSON, for the command line)."""
     patterns = [{"name": "sequential"}]
     extra = config["patterns"]
     if int(wildcards.n_images) not in imgbench_config.pattern_cutoffs(config):
-        return patterns
+        return json.dumps(patterns)
     for kind in extra["kinds"]:
         if kind == "batch":
             patterns += [
@@ -105,7 +115,7 @@ def read_patterns(wildcards):
             patterns.append({"name": "single_latency", "reads": extra["latency_reads"]})
         else:
             patterns.append({"name": kind})
-    return patterns
+    return json.dumps(patterns)
 
 
 def raw_timings():
