@@ -21,14 +21,8 @@ rule store:
         runtime=runtime_minutes,
     params:
         settings=store_settings,
-        scripts=SCRIPTS,
-        python=PYTHON,
-    shell:
-        "PYTHONPATH={params.scripts:q} {params.python:q} -m store"
-        " --method {wildcards.method} --n-images {wildcards.n_images}"
-        " --images {input.images:q} --settings {params.settings:q}"
-        " --store {output.store:q} --timings {output.timings:q}"
-        " --usage {output.usage:q} --log {log:q}"
+    script:
+        "../scripts/store.py"
 
 
 rule read:
@@ -49,14 +43,8 @@ rule read:
     params:
         settings=read_settings,
         patterns=read_patterns,
-        scripts=SCRIPTS,
-        python=PYTHON,
-    shell:
-        "PYTHONPATH={params.scripts:q} {params.python:q} -m read"
-        " --method {wildcards.method} --n-images {wildcards.n_images}"
-        " --images {input.images:q} --store {input.store:q}"
-        " --settings {params.settings:q} --patterns {params.patterns:q}"
-        " --timings {output.timings:q} --log {log:q}"
+    script:
+        "../scripts/read.py"
 
 
 rule single:
@@ -76,13 +64,8 @@ rule single:
         runtime=runtime_minutes,
     params:
         settings=single_settings,
-        scripts=SCRIPTS,
-        python=PYTHON,
-    shell:
-        "PYTHONPATH={params.scripts:q} {params.python:q} -m single"
-        " --method {wildcards.method} --images {input.images:q}"
-        " --settings {params.settings:q} --store {output.store:q}"
-        " --timings {output.timings:q} --log {log:q}"
+    script:
+        "../scripts/single.py"
 
 
 rule aggregate:

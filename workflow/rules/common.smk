@@ -1,9 +1,6 @@
 # Config validation, wildcard constraints and the input functions that turn config into file lists.
-import json
 import sys
 from pathlib import Path
-
-from snakemake.settings.types import DeploymentMethod
 
 # No __pycache__ from this process in the source tree (jobs' own imports may still write one: setting
 # PYTHONDONTWRITEBYTECODE for them would need an envvars declaration that users must then provide).
@@ -40,14 +37,7 @@ except BenchmarkError as error:
 
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
-# The timing jobs run as `python -m` rather than script:, which imports Snakemake in every job (0.17 s,
-# about half of a small job's wall time). Their interpreter is the one script: would pick: the conda
-# environment's under --sdm conda, else the one running Snakemake (a venv need not be activated).
-# Both are Paths in params: Snakemake tracks only builtin-typed params, so moving the clone or the venv
-# does not make results stale.
-SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
-USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-PYTHON = Path("python" if USES_CONDA else sys.executable)
+SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
 
 
 wildcard_constraints:
@@ -78,17 +68,17 @@ def store_settings(wildcards):
     settings = settings_for(int(wildcards.n_images))
     del settings["caches"]  # stores do not depend on the read cache modes
     settings["options"] = config["method_options"].get(wildcards.method, {})
-    return json.dumps(settings, sort_keys=True)
+    return settings
 
 
 def read_settings(wildcards):
-    return json.dumps(settings_for(int(wildcards.n_images)), sort_keys=True)
+    return settings_for(int(wildcards.n_images))
 
 
 def single_settings(wildcards):
     settings = settings_for(1)
     settings["options"] = config["method_options"].get(wildcards.method, {})
-    return json.dumps(settings, sort_keys=True)
+    return settings
 
 
 def runtime_minutes(wildcards):
@@ -99,11 +89,11 @@ def runtime_minutes(wildcards):
 
 
 def read_patterns(wildcards):
-    """Sequential always; the extra patterns only at patterns.cutoffs (as JSON, for the command line)."""
+    """Sequential always; the extra patterns only at patterns.cutoffs."""
     patterns = [{"name": "sequential"}]
     extra = config["patterns"]
     if int(wildcards.n_images) not in imgbench_config.pattern_cutoffs(config):
-        return json.dumps(patterns)
+        return patterns
     for kind in extra["kinds"]:
         if kind == "batch":
             patterns += [
@@ -115,7 +105,7 @@ def read_patterns(wildcards):
             patterns.append({"name": "single_latency", "reads": extra["latency_reads"]})
         else:
             patterns.append({"name": kind})
-    return json.dumps(patterns)
+    return patterns
 
 
 def raw_timings():

@@ -3,6 +3,6 @@
 from imgbench.aggregate import aggregate
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     out = snakemake.output
     aggregate(snakemake.input.timings, snakemake.input.usage, out.timings, out.usage, out.summary, out.scaling)

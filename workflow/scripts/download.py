@@ -3,5 +3,5 @@
 from imgbench import dataset
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     dataset.download(snakemake.params.url, snakemake.output.archive, snakemake.params.md5)

@@ -3,7 +3,7 @@
 from imgbench import plots
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     plots.draw_all(
         snakemake.input.summary,
         snakemake.input.usage,

@@ -7,7 +7,7 @@ from imgbench.environment import environment_record
 from imgbench.fsutil import write_text_atomic
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     output = Path(snakemake.output.record)
     record = environment_record(output.parent, Path(snakemake.params.workflow_dir), dict(snakemake.config))
     write_text_atomic(output, json.dumps(record, indent=2, default=str) + "\n")

@@ -3,7 +3,7 @@
 from imgbench import report
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     report.write_summary(
         snakemake.input.summary,
         snakemake.input.usage,

@@ -3,6 +3,6 @@
 from imgbench import dataset
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     params = snakemake.params
     dataset.write_synthetic_archive(snakemake.output.archive, seed=params.seed, batch_images=params.batch_images)

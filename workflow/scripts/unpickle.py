@@ -5,7 +5,7 @@ from pathlib import Path
 from imgbench import dataset
 from imgbench.job import logged
 
-with logged(snakemake.log[0]):
+with logged(snakemake):
     archive = Path(snakemake.input.archive)
     if snakemake.params.md5:
         dataset.check_md5(archive, snakemake.params.md5)

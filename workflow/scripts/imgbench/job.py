@@ -1,6 +1,5 @@
-"""Glue for the job scripts: arguments, logging to the job's log file, and expected errors as one message."""
+"""Glue for the Snakemake scripts: log to the job's log file, and turn expected errors into one message."""
 
-import argparse
 import sys
 from contextlib import contextmanager
 
@@ -26,18 +25,10 @@ class Tee:
         return self.terminal.isatty()
 
 
-def arguments(description: str, *names: str) -> argparse.Namespace:
-    """Required --name value options, for the timing jobs that run as `python -m` (rules/benchmark.smk)."""
-    parser = argparse.ArgumentParser(description=description)
-    for name in names:
-        parser.add_argument(f"--{name}", required=True)
-    return parser.parse_args()
-
-
 @contextmanager
-def logged(log_path: str):
-    """Run a script body with output copied to the job's log; a BenchmarkError exits with its message."""
-    with open(log_path, "w") as log:
+def logged(snakemake):
+    """Run a script body with output copied to the rule's log; a BenchmarkError exits with its message."""
+    with open(snakemake.log[0], "w") as log:
         terminal_out, terminal_err = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = Tee(terminal_out, log), Tee(terminal_err, log)
         try:
