@@ -12,7 +12,6 @@ Before each store repeat the page cache is written back (``os.sync``), outside t
 pays for the previous one's writeback.
 """
 
-import multiprocessing
 import os
 import resource
 import time
@@ -289,6 +288,8 @@ def _parallel_worker(module, path, batches, source, where, barrier, results):
 
 def read_parallel(module, path, batches, source, workers, where) -> Stopwatch:
     """The same batches split over k forked workers released together; time is the slowest worker's."""
+    import multiprocessing  # here, not at the top: 25 ms that only parallel reads need
+
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(workers), context.Queue()
     shares = [batches[k::workers] for k in range(workers)]
