@@ -81,3 +81,23 @@ def test_same_bytes_compares_non_contiguous_arrays_too(source):
     assert not harness.same_bytes(images, changed)
     assert harness.same_bytes(images[::2], images.copy()[::2])  # strided: compared element by element
     assert not harness.same_bytes(images[1::2], changed[1::2])
+
+
+def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source, monkeypatch):
+    """Single-image reads wait for VERIFY_BATCH_BYTES; the flush at the end checks what is left."""
+    monkeypatch.setattr(harness, "VERIFY_BATCH_BYTES", 10 * 3072)
+    verifier = harness.Verifier(source, "test")
+    for index in range(25):
+        images, labels = source.take([index])
+        if index == 22:
+            images[0, 5, 5, 1] ^= 1
+        verifier.add([index], images, labels)
+    assert len(verifier.pending) == 5  # two batches of ten already compared and passed
+    with pytest.raises(BenchmarkError, match=r"first bad images: \[22\]"):
+        verifier.flush()
+
+
+def test_a_read_of_the_wrong_shape_fails_before_batching(source):
+    images, labels = source.take(np.arange(3))
+    with pytest.raises(BenchmarkError, match=r"read \(3, 32, 32\) uint8"):
+        harness.Verifier(source, "test").add(np.arange(3), images[..., 0].copy(), labels)

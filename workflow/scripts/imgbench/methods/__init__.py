@@ -4,7 +4,8 @@ A method module defines:
 
 - ``DESCRIPTION``: one line for the README and the report;
 - ``Writer(path, n_images, durable, **options)`` with ``write(start, images, labels)`` and ``close()``;
-- ``Reader(path)`` with ``read(indices) -> (images, labels)`` and ``close()``.
+- ``Reader(path)`` with ``read(indices) -> (images, labels)`` and ``close()``; the arrays returned are the
+  caller's (a later read must not reuse them: small reads are verified in batches).
 
 ``path`` is an empty directory the method owns; everything it writes goes below it, so disk usage and
 cache eviction simply walk that directory. ``images`` are uint8 arrays of shape (n, 32, 32, 3) and
