@@ -4,6 +4,7 @@ import hashlib
 import io
 import pickle
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,6 +78,35 @@ def test_unpickle_gives_training_images_in_order(archive, source_dir):
         second = pickle.load(tar.extractfile("cifar-10-batches-py/data_batch_2"), encoding="bytes")
     np.testing.assert_array_equal(images[40:80], dataset.from_rows(second[b"data"]))
     np.testing.assert_array_equal(labels[40:80], second[b"labels"])
+
+
+def repacked(archive, tmp_path, order) -> Path:
+    """The archive's members rewritten in another order (names from order; others dropped)."""
+    with tarfile.open(archive, "r:gz") as tar:
+        contents = {member.name.rsplit("/", 1)[-1]: tar.extractfile(member).read() for member in tar if member.isfile()}
+    path = tmp_path / "repacked.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name in order:
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(contents[name])
+            tar.addfile(info, io.BytesIO(contents[name]))
+    return path
+
+
+def test_unpickle_does_not_depend_on_the_order_of_members(archive, source_dir, tmp_path):
+    """The real CIFAR-10 archive holds its batches out of order; one pass must still put them in order."""
+    real_order = ["data_batch_4", "test_batch", "data_batch_3", "batches.meta", "data_batch_2", "data_batch_5",
+                  "data_batch_1"]  # fmt: skip
+    dataset.unpickle_archive(repacked(archive, tmp_path, real_order), tmp_path / "out")
+    for name in ("images.npy", "labels.npy"):
+        np.testing.assert_array_equal(np.load(tmp_path / "out" / name), np.load(source_dir / name))
+
+
+def test_an_archive_without_a_training_batch_is_refused(archive, tmp_path):
+    order = ["data_batch_1", "data_batch_2", "data_batch_4", "data_batch_5", "test_batch"]
+    with pytest.raises(BenchmarkError, match="has no cifar-10-batches-py/data_batch_3: it is not the CIFAR-10"):
+        dataset.unpickle_archive(repacked(archive, tmp_path, order), tmp_path / "out")
+    assert not (tmp_path / "out" / "images.npy").exists()
 
 
 def test_download_over_http_checks_md5(archive, http_server, tmp_path):

