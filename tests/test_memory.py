@@ -70,3 +70,20 @@ def test_a_method_can_declare_how_much_memory_its_store_touches():
     raw = 1000 * harness.IMAGE_BYTES
     assert harness.store_prime_bytes(methods.load("lmdb"), 1000) == int(methods.load("lmdb").PRIME_FACTOR * raw)
     assert harness.store_prime_bytes(methods.load("hdf5"), 1000) == int(harness.STORE_PRIME_FACTOR * raw)
+
+
+def test_a_store_known_to_be_long_skips_the_warm_up_prime(source, tmp_path, monkeypatch):
+    """at_least (the encoding's time) stands in for the warm-up's previous time; later repeats use their own."""
+    monkeypatch.setattr(harness, "PRIME_MIN_BYTES", 0)  # so that this small store would be primed
+    primes = []
+    monkeypatch.setattr(memory, "prime", lambda nbytes: primes.append(nbytes))
+    settings, module = (
+        harness.Settings(repeats=1, warmup_runs=1, chunk_images=50, machine_id="test"),
+        methods.load("npy"),
+    )
+    harness.measure_store("npy", module, "store_many", 100, tmp_path / "a", source, settings)
+    assert len(primes) == 2  # the warm-up and the repeat
+    primes.clear()
+    long = harness.PRIME_BELOW_SECONDS + 1
+    harness.measure_store("npy", module, "store_many", 100, tmp_path / "b", source, settings, at_least=long)
+    assert len(primes) == 1  # the repeat only: the warm-up took well under PRIME_BELOW_SECONDS

@@ -203,15 +203,17 @@ def measure_encoding(method, module, n_images, source, settings) -> list[dict]:
     return rows
 
 
-def measure_store(method, module, operation, n_images, path, source, settings) -> list[dict]:
+def measure_store(method, module, operation, n_images, path, source, settings, at_least=None) -> list[dict]:
     """Warm-up plus timed repeats, each into a new empty directory beside path; the last becomes path.
 
     Repeats do not reuse one emptied directory: on ext4 here, creating 100,000 files right after
     deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
     own deletions. Older repeats are deleted at the end. Short repeats (worth_priming) first evict the
     previous repeat's pages from the page cache and prime what that does not cover (store_with_retry).
+    at_least, when known (the method's encoding alone, measure_encoding), stands in for the warm-up's
+    previous time: a store that cannot be short is not primed before its warm-up either.
     """
-    path, rows, attempts, previous = Path(path), [], [], None
+    path, rows, attempts, previous = Path(path), [], [], at_least
     need = store_prime_bytes(module, n_images)
     for repeat in range(settings.warmup_runs + settings.repeats):
         attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
