@@ -36,10 +36,10 @@ def test_prepare_cache_reports_state(tmp_path):
     write_file(path)
     files = [path]
     path.read_bytes()
-    fraction, verified, released = harness.prepare_cache("cold", tmp_path, files)
+    fraction, verified, released = harness.prepare_cache("cold", tmp_path, files, 8 << 20)
     assert fraction < 0.05 and verified == 1
     assert released > (8 << 20) * 0.95  # the whole file was cached, and its pages were freed
-    fraction, verified, released = harness.prepare_cache("warm", tmp_path, files)
+    fraction, verified, released = harness.prepare_cache("warm", tmp_path, files, 8 << 20)
     assert fraction > 0.95 and verified == 1 and released == 0
 
 

@@ -108,14 +108,15 @@ def evict(root: Path, files: list[Path] | None = None) -> None:
             os.close(fd)
 
 
-def release(root: Path, files: list[Path] | None = None) -> tuple[int, float]:
-    """Evict the files; return about how many bytes of page cache that freed, and the fraction still resident.
+def release(root: Path, files: list[Path] | None = None, size: int | None = None) -> tuple[int, float]:
+    """Evict the files (size: their total bytes, if known); return about how many bytes of page cache that
+    freed, and the fraction still resident.
 
     Freed just before a timed operation, those pages are backed by the host and the operation can reuse
     them, so a prime needs to touch only the rest (memory.py, harness.prime_rest).
     """
     files = files if files is not None else files_under(root)
-    size = sum(path.stat().st_size for path in files)
+    size = size if size is not None else sum(path.stat().st_size for path in files)
     before = resident_fraction(root, files)
     evict(root, files)
     after = resident_fraction(root, files)

@@ -363,11 +363,11 @@ def read_latencies(module, path, pattern, n_images, source, settings, where) -> 
     return watch, latencies
 
 
-def prepare_cache(mode: str, path: Path, files: list[Path]) -> tuple[float, int, int]:
+def prepare_cache(mode: str, path: Path, files: list[Path], store_bytes: int) -> tuple[float, int, int]:
     """Put the store in the asked cache state; return its measured residency, whether it matches, and the
     bytes of page cache a cold eviction freed (host-backed: the read's priming can count them)."""
     if mode == "cold":
-        released, fraction = cache.release(path, files)
+        released, fraction = cache.release(path, files, store_bytes)
         return fraction, int(fraction <= COLD_MAX_RESIDENT), released
     fraction = cache.resident_fraction(path, files)
     if fraction < WARM_MIN_RESIDENT:
@@ -411,7 +411,7 @@ def measure_reads(method, module, operation, n_images, path, source, settings, p
                 row = base_row(method, operation, n_images, settings, repeat)
                 row.update(pattern=pattern.name, batch_size=pattern.batch_size, workers=pattern.workers, cache=mode)
                 with outside(f"cache {mode}"):
-                    fraction, verified, released = prepare_cache(mode, path, files)
+                    fraction, verified, released = prepare_cache(mode, path, files, store_bytes)
                 row.update(resident_fraction=f"{fraction:.4f}", cache_verified=verified)
                 need = read_memory_need(mode, store_bytes, n_images, settings)
                 if worth_priming(settings, previous.get((mode, pattern)), need):
