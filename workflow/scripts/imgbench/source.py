@@ -5,6 +5,16 @@ from pathlib import Path
 import numpy as np
 
 
+def contiguous_range(indices: np.ndarray) -> tuple[int, int] | None:
+    """(start, stop) if indices are start, start+1, ..., stop-1; None otherwise."""
+    if len(indices) == 0:
+        return None
+    start, stop = int(indices[0]), int(indices[-1]) + 1
+    if stop - start == len(indices) and np.all(np.diff(indices) == 1):
+        return start, stop
+    return None
+
+
 class Source:
     """Reads the unpickled arrays through a memory map; hands out chunks of the repeated dataset."""
 
@@ -27,9 +37,9 @@ class Source:
         Verification compares 30 MB per 10,000 images; copying the source first took most of its time.
         """
         indices = np.asarray(indices)
-        first = int(indices[0]) % len(self) if len(indices) else 0
-        run = len(indices) > 1 and first + len(indices) <= len(self) and np.all(np.diff(indices) == 1)
-        if not run:
+        span = contiguous_range(indices) if len(indices) > 1 else None
+        first = span[0] % len(self) if span else 0
+        if span is None or first + len(indices) > len(self):
             return self.take(indices)
         return self.images[first : first + len(indices)], self.labels[first : first + len(indices)]
 

@@ -5,16 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from imgbench.fsutil import files_under, fsync_path
-
-
-def contiguous_range(indices: np.ndarray) -> tuple[int, int] | None:
-    """(start, stop) if indices are start, start+1, ..., stop-1; None otherwise."""
-    if len(indices) == 0:
-        return None
-    start, stop = int(indices[0]), int(indices[-1]) + 1
-    if stop - start == len(indices) and np.all(np.diff(indices) == 1):
-        return start, stop
-    return None
+from imgbench.source import contiguous_range
 
 
 def fsync_tree(root: Path) -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 import lmdb
 import numpy as np
 
-from ._common import contiguous_range, fsync_tree
+from imgbench.source import contiguous_range
+
+from ._common import fsync_tree
 
 KEY_DTYPE = np.dtype(">u4")  # big-endian, so byte order of keys is index order
 MAX_KEYS = 2**32

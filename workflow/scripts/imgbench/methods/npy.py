@@ -8,8 +8,7 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 from imgbench.fsutil import fsync_path
-
-from ._common import contiguous_range
+from imgbench.source import contiguous_range
 
 BYTES_PER_IMAGE = 3100  # raw pixels plus label
 DESCRIPTION = "raw uint8 array in images.npy (+ labels.npy), read through a memory map"

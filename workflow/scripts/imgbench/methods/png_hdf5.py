@@ -13,8 +13,9 @@ import h5py
 import numpy as np
 
 from imgbench import IMAGE_SHAPE
+from imgbench.source import contiguous_range
 
-from ._common import close_hdf5, contiguous_range
+from ._common import close_hdf5
 from ._png import encode_all, png_decode_into, png_encode
 
 # The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from imgbench import IMAGE_SHAPE
+from imgbench.source import contiguous_range
 
-from ._common import contiguous_range, fsync_tree
+from ._common import fsync_tree
 from ._png import encode_all, png_decode_into, png_encode
 
 # The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.
