@@ -17,5 +17,9 @@ rule all:
         final_outputs(),
 
 
+onstart:
+    before_run()
+
+
 onsuccess:
     print_summary()

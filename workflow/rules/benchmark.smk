@@ -1,5 +1,6 @@
-# The timed jobs. Each takes one timing_slot; the profile caps timing_slot at 1, so no two timed jobs
-# ever overlap, whatever --cores says. mem_mb and runtime are for cluster schedulers (profiles/slurm):
+# The timed jobs. Each takes one timing_slot, which the profile caps at 1, so Snakemake never starts two
+# at once; each also holds the timing lock (imgbench.lock) while it measures, so two never overlap even
+# without the profile or after Snakemake itself was killed. mem_mb and runtime are for cluster schedulers (profiles/slurm):
 # memory is bounded by chunking whatever the cutoff.
 
 
@@ -21,6 +22,7 @@ rule store:
         runtime=runtime_minutes,
     params:
         settings=store_settings,
+        timing_lock=TIMING_LOCK,
     script:
         "../scripts/store.py"
 
@@ -42,6 +44,7 @@ rule read:
         runtime=runtime_minutes,
     params:
         settings=read_settings,
+        timing_lock=TIMING_LOCK,
         patterns=read_patterns,
     script:
         "../scripts/read.py"
@@ -64,6 +67,7 @@ rule single:
         runtime=runtime_minutes,
     params:
         settings=single_settings,
+        timing_lock=TIMING_LOCK,
     script:
         "../scripts/single.py"
 

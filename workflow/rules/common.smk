@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from imgbench import config as imgbench_config
 from imgbench import methods as imgbench_methods
 from imgbench.errors import BenchmarkError
+from imgbench import repeats as imgbench_repeats
+from imgbench import lock as imgbench_lock
 from imgbench.space import check_free_space
 
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
@@ -22,8 +24,6 @@ try:
     merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
     config.clear()
     config.update(merged)
-    passes = config["warmup_runs"] + max(config["repeats"], config["repeats_large"])
-    check_free_space(Path("results"), config["methods"], config["cutoffs"], passes)
     if config["patterns"]["kinds"] and not imgbench_config.pattern_cutoffs(config):
         print(
             f"note: no extra read patterns are measured: none of patterns.cutoffs "
@@ -37,6 +37,7 @@ except BenchmarkError as error:
 
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
+TIMING_LOCK = f"{RESULTS}/.timing.lock"
 SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
 
 
@@ -138,6 +139,20 @@ def final_outputs():
         *rules.summary_markdown.output,  # summary.md, summary.html, environment.html
         *rules.figures.output,  # one PNG per name in plots.FIGURES
     ]
+
+
+def before_run():
+    """Before the first job of a real run (not -n, --lint or --report): clear what killed or failed store
+    jobs left behind (only when no timed job holds the lock: one orphaned by a killed Snakemake may still
+    be writing), then check that the missing stores fit on the disk."""
+    with imgbench_lock.held_if_free(TIMING_LOCK, "snakemake start") as free:
+        if free:
+            imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
+    passes = config["warmup_runs"] + max(config["repeats"], config["repeats_large"])
+    try:
+        check_free_space(Path(RESULTS), config["methods"], config["cutoffs"], passes)
+    except BenchmarkError as error:
+        sys.exit(f"ERROR: {error}")
 
 
 def print_summary():

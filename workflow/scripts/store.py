@@ -2,13 +2,16 @@
 
 from pathlib import Path
 
-from imgbench import harness, methods, timer, usage
+from imgbench import harness, lock, methods, repeats, timer, usage
 from imgbench.fsutil import write_csv_atomic
 from imgbench.job import logged
 from imgbench.source import Source
 
-with logged(snakemake):
-    method, n_images = snakemake.wildcards.method, int(snakemake.wildcards.n_images)
+method, n_images = snakemake.wildcards.method, int(snakemake.wildcards.n_images)
+# The lock before the log: a job that waits must not write into the log of the job it waits for.
+with lock.held(snakemake.params.timing_lock, f"store {method} {n_images}") as waited, logged(snakemake):
+    print(waited) if waited else None
+    repeats.remove_leftover_repeats(Path(snakemake.output.store).parents[1])
     settings = harness.Settings(**snakemake.params.settings)
     module = methods.load(method)
     source = Source(Path(snakemake.input.images).parent)

@@ -1,12 +1,25 @@
 """Small filesystem helpers: atomic writes, fsync of files and directories."""
 
 import csv
+import errno
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 DELETE_THREADS = 16
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def disk_full(error: OSError, path: Path) -> bool:
+    """Whether a write failed because the filesystem holding path is full. numpy's tofile reports a short
+    write ("N requested and M written") without an errno, so the free space is looked at too."""
+    if error.errno == errno.ENOSPC:
+        return True
+    try:
+        return shutil.disk_usage(path).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def fsync_path(path: Path) -> None:

@@ -15,6 +15,7 @@ pays for the previous one's writeback.
 import os
 import resource
 import time
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +23,9 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES, IMAGE_SHAPE, cache, environment, memory
 from imgbench.errors import BenchmarkError, RetryStore
-from imgbench.fsutil import files_under, fresh_dir, remove_trees
+from imgbench.fsutil import disk_full, files_under, fresh_dir, remove_trees
 from imgbench.progress import progress
+from imgbench.repeats import repeat_dir
 from imgbench.source import Source
 from imgbench.timer import Stopwatch, gc_paused, outside, outside_each
 
@@ -125,11 +127,18 @@ def store_once(module, path: Path, source: Source, n_images: int, settings: Sett
     with gc_paused():
         with watch.timed():
             writer = module.Writer(path, n_images, settings.durability == "fsync", **settings.options)
-        for start, images, labels in chunks:
-            with watch.timed():
-                writer.write(start, images, labels)
-            memory.note_private_peak()
-            bar.update(len(images))
+        try:
+            for start, images, labels in chunks:
+                with watch.timed():
+                    writer.write(start, images, labels)
+                memory.note_private_peak()
+                bar.update(len(images))
+        except RetryStore:
+            raise  # the writer has released what it held
+        except BaseException:
+            with suppress(Exception):
+                writer.close()  # best effort: no file of a failed store stays open
+            raise
         with watch.timed():
             writer.close()
     bar.close()
@@ -215,13 +224,24 @@ def measure_store(method, module, operation, n_images, path, source, settings, a
     """
     path, rows, attempts, previous = Path(path), [], [], at_least
     need = store_prime_bytes(module, n_images)
-    for repeat in range(settings.warmup_runs + settings.repeats):
-        attempts.append(path.parent / f".{path.name}.repeat-{repeat}")
-        prime_bytes = need if worth_priming(settings, previous, need) else 0
-        earlier = attempts[-2] if len(attempts) > 1 else None
-        watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes, earlier)
-        previous = watch.seconds
-        rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
+    try:
+        for repeat in range(settings.warmup_runs + settings.repeats):
+            attempts.append(repeat_dir(path, repeat))
+            prime_bytes = need if worth_priming(settings, previous, need) else 0
+            earlier = attempts[-2] if len(attempts) > 1 else None
+            watch = store_with_retry(module, attempts[-1], source, n_images, settings, prime_bytes, earlier)
+            previous = watch.seconds
+            rows.append(finish_row(base_row(method, operation, n_images, settings, repeat), watch))
+    except BaseException as error:
+        full = isinstance(error, OSError) and disk_full(error, path.parent)
+        with outside("delete"):
+            remove_trees(attempts)  # a failed store leaves nothing behind (and frees a full disk)
+        if full:
+            raise BenchmarkError(
+                f"the disk holding {path.parent} is full: storing {n_images} images with {method} failed "
+                f"({error}). This job's partial store was removed; free some space and run again."
+            ) from error
+        raise
     with outside("delete"):
         remove_trees([path])
         os.replace(attempts[-1], path)
@@ -291,14 +311,29 @@ class Verifier:
             self.pending, self.nbytes = [], 0
 
 
+@contextmanager
+def store_errors(where: str, path, indices=()):
+    """A reader's failure (a damaged, truncated or missing file) as one message naming the store and images."""
+    try:
+        yield
+    except BenchmarkError:
+        raise
+    except Exception as error:
+        images = f" images {[int(i) for i in np.asarray(indices)[:5]]}" if len(indices) else ""
+        raise BenchmarkError(
+            f"{where}: reading{images} from the store {path} failed: {type(error).__name__}: {error}. "
+            f"The store is damaged or incomplete: delete {path} and run again to rebuild it."
+        ) from error
+
+
 def read_batches(module, path, batches, source, where) -> Stopwatch:
     """Open, read every batch, close: timed; what was read is verified between the timed pieces."""
     watch, verifier = Stopwatch(), Verifier(source, where)
     with gc_paused():
-        with watch.timed():
+        with store_errors(where, path), watch.timed():
             reader = module.Reader(path)
         for indices in progress(batches, desc=f"read {where}", unit="batch"):
-            with watch.timed():
+            with store_errors(where, path, indices), watch.timed():
                 images, labels = reader.read(indices)
             memory.note_private_peak()
             verifier.add(indices, images, labels)
@@ -348,12 +383,13 @@ def read_latencies(module, path, pattern, n_images, source, settings, where) -> 
     rng = np.random.default_rng(settings.seed)
     positions = rng.integers(0, n_images, size=pattern.reads)
     watch, latencies, verifier = Stopwatch(), [], Verifier(source, where)
-    reader = module.Reader(path)
+    with store_errors(where, path):
+        reader = module.Reader(path)
     try:
         with gc_paused():
             for index in positions:
                 one = Stopwatch()
-                with one.timed(), watch.timed():
+                with store_errors(where, path, [index]), one.timed(), watch.timed():
                     images, labels = reader.read(np.array([index]))
                 latencies.append(one.seconds)
                 verifier.add([index], images, labels)

@@ -54,8 +54,12 @@ class Reader:
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         images = np.empty((len(indices), 32, 32, 3), dtype=np.uint8)
         for slot, index in enumerate(indices):
-            with Image.open(image_path(self.path, int(index))) as image:
-                images[slot] = np.asarray(image)
+            file = image_path(self.path, int(index))
+            try:
+                with Image.open(file) as image:
+                    images[slot] = np.asarray(image)
+            except (OSError, SyntaxError, ValueError) as error:  # Pillow's errors do not name the file
+                raise OSError(f"{file}: {error}") from error
         return images, self.labels[indices]
 
     def close(self) -> None:
