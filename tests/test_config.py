@@ -1,5 +1,6 @@
 """Every bad input gets one clear message naming the key, the value and what is allowed."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,72 @@ def test_bad_values_are_named(change, expected):
     bad.update(change)
     with pytest.raises(ConfigError, match=expected):
         config.validate(bad)
+
+
+def integer_keys(schema: dict, prefix=()) -> list[tuple]:
+    """Every key path whose value (or whose list items) the schema declares an integer."""
+    found = []
+    for key, rule in schema.get("properties", {}).items():
+        path = (*prefix, key)
+        if rule.get("type") == "integer" or rule.get("items", {}).get("type") == "integer":
+            found.append(path)
+        found += integer_keys(rule, path)
+    return found
+
+
+def with_value(base: dict, path: tuple, value) -> dict:
+    changed = yaml.safe_load(yaml.safe_dump(base))
+    holder = changed
+    for key in path[:-1]:
+        holder = holder.setdefault(key, {})
+    holder[path[-1]] = value
+    return changed
+
+
+INTEGER_KEYS = integer_keys(config.load_schema())
+
+
+def test_every_integer_key_is_found():
+    assert {("cutoffs",), ("repeats",), ("chunk_images",), ("patterns", "latency_reads"),
+            ("dataset", "synthetic_batch_images")} <= set(INTEGER_KEYS)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", INTEGER_KEYS, ids=".".join)
+@pytest.mark.parametrize("bad", [2.0, True], ids=["whole_float", "boolean"])
+def test_integer_keys_reject_whole_floats_and_booleans(path, bad):
+    """JSON Schema 2020-12 counts 2.0 as an integer; a job would then see a float (or a file named 10.0.csv)."""
+    rule = config.load_schema()
+    for key in path:
+        rule = rule["properties"][key]
+    value = [bad] if rule.get("type") == "array" else bad
+    with pytest.raises(ConfigError, match=rf"'{re.escape('.'.join(path))}(\[0\])?': {bad} is not of type 'integer'"):
+        config.validate(with_value(defaults(), path, value))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"cutoffs": [10.0]}, r"'cutoffs\[0\]': 10.0 is not of type 'integer'"),
+        ({"repeats": 2.0}, r"'repeats': 2.0 is not of type 'integer'"),
+        ({"chunk_images": 5.0}, r"'chunk_images': 5.0 is not of type 'integer'"),
+        ({"repeats": True}, r"'repeats': True is not of type 'integer'"),
+    ],
+)
+def test_named_integer_cases(change, expected):
+    with pytest.raises(ConfigError, match=expected):
+        config.validate(defaults() | change)
+
+
+def test_snakemake_rejects_whole_floats_before_any_job(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    bad = {"cutoffs": [10.0], "repeats": 2.0, "chunk_images": 5.0, "repeats_large": True}
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(bad))
+    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    for key, value in [("cutoffs[0]", 10.0), ("repeats", 2.0), ("chunk_images", 5.0), ("repeats_large", True)]:
+        assert f"config key '{key}': {value} is not of type 'integer'" in result.stderr
+    assert "Job stats" not in result.stdout + result.stderr
+    assert not (workdir / "results").exists() and not (workdir / "resources").exists()
 
 
 def test_messages_say_what_is_allowed():

@@ -4,7 +4,7 @@ import inspect
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from imgbench import methods
 from imgbench.errors import BenchmarkError
@@ -14,6 +14,16 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 class ConfigError(BenchmarkError):
     pass
+
+
+def _is_integer(_checker, instance) -> bool:
+    # JSON Schema 2020-12 counts 10.0 as an integer; a job given 10.0 would ask for ".../10.0.csv".
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+StrictIntegerValidator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+)
 
 
 def load_file(path: Path) -> dict:
@@ -88,7 +98,7 @@ def validate(config: dict) -> dict:
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
     schema = load_schema()
     problems = []
-    for error in sorted(Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path)):
+    for error in sorted(StrictIntegerValidator(schema).iter_errors(config), key=lambda e: list(e.path)):
         allowed = _description(schema, error)
         problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
     if not problems:
