@@ -2,10 +2,13 @@
 
 import functools
 import http.server
+import io
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+import tarfile
 import threading
 from pathlib import Path
 
@@ -53,6 +56,22 @@ def http_server(archive):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def archive_with_batch(archive: Path, target: Path, name: str, change) -> Path:
+    """A copy of the archive whose member `name` is change(its unpickled dict), pickled again (or raw bytes)."""
+    with tarfile.open(archive, "r:gz") as tar:
+        members = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
+    key = f"{dataset.BATCH_DIR}/{name}"
+    changed = change(pickle.loads(members[key], encoding="bytes"))
+    members[key] = changed if isinstance(changed, bytes) else pickle.dumps(changed, protocol=4)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(target, "w:gz") as tar:
+        for member_name, payload in members.items():
+            info = tarfile.TarInfo(member_name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    return target
 
 
 def copy_workflow(target: Path) -> Path:

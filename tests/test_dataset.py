@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import archive_with_batch
 from imgbench import dataset
 from imgbench.errors import BenchmarkError
 
@@ -107,6 +108,65 @@ def test_an_archive_without_a_training_batch_is_refused(archive, tmp_path):
     with pytest.raises(BenchmarkError, match="has no cifar-10-batches-py/data_batch_3: it is not the CIFAR-10"):
         dataset.unpickle_archive(repacked(archive, tmp_path, order), tmp_path / "out")
     assert not (tmp_path / "out" / "images.npy").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda b: b | {b"labels": b[b"labels"] + [1, 2, 3, 4]}, "has 40 image rows but 44 labels"),
+        (lambda b: b | {b"labels": b[b"labels"][:36]}, "has 40 image rows but 36 labels"),
+        (lambda b: b | {b"labels": [10] + b[b"labels"][1:]}, "has label 10 (CIFAR-10 labels are 0 to 9)"),
+        (lambda b: b | {b"labels": b[b"labels"][:-1] + [-1]}, "has label -1 (CIFAR-10 labels are 0 to 9)"),
+        (lambda b: b | {b"labels": [0.5] * 40}, "has labels that are not whole numbers"),
+        (lambda b: b | {b"data": b[b"data"][:, :3000]}, "has image data of shape (40, 3000), not (N, 3072)"),
+        (lambda b: b | {b"data": b[b"data"][0]}, "has image data of shape (3072,), not (N, 3072)"),
+        (lambda b: b | {b"data": b[b"data"].astype(np.int16) + 200}, "has image values outside 0 to 255"),
+        (lambda b: b | {b"data": b[b"data"].astype(np.float32)}, "has image data of type float32, not uint8"),
+        (lambda b: {b"labels": b[b"labels"]}, "has no data or no labels"),
+        (lambda b: b"not a pickle", "cannot be unpickled"),
+    ],
+    ids=["more_labels", "fewer_labels", "label_10", "label_minus_1", "float_labels", "short_rows", "one_row",
+         "values_over_255", "float_data", "no_data", "not_a_pickle"],
+)  # fmt: skip
+def test_a_bad_batch_is_named_and_leaves_nothing(archive, tmp_path, change, problem):
+    """More labels than rows once gave zero-filled images; fewer gave a numpy traceback and a .tmp file."""
+    bad = archive_with_batch(archive, tmp_path / "bad.tar.gz", "data_batch_3", change)
+    out = tmp_path / "out"
+    with pytest.raises(BenchmarkError) as failure:
+        dataset.unpickle_archive(bad, out)
+    message = str(failure.value)
+    assert f"the archive {bad} is not an intact CIFAR-10 python archive: data_batch_3 {problem}" in message
+    assert "Replace it" in message
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_no_temporary_file_is_left_when_writing_fails(archive, tmp_path):
+    out = tmp_path / "out"
+    (out / "images.npy").mkdir(parents=True)  # os.replace cannot put the new file over a directory
+    with pytest.raises(OSError):
+        dataset.unpickle_archive(archive, out)
+    assert [p.name for p in out.iterdir()] == ["images.npy"]
+
+
+def damaged_copies(archive: Path) -> dict[str, bytes]:
+    data = archive.read_bytes()
+    crc = len(data) - 8  # gzip ends with the CRC-32 of the content, then its length
+    return {
+        "truncated": data[: len(data) // 2],
+        "wrong_crc": data[:crc] + bytes([data[crc] ^ 0xFF]) + data[crc + 1 :],
+        "not_gzip": b"<html>Not Found</html>",
+        "empty": b"",
+    }
+
+
+@pytest.mark.parametrize("damage", ["truncated", "wrong_crc", "not_gzip", "empty"])
+def test_a_damaged_archive_is_named(archive, tmp_path, damage):
+    """A damaged archive whose md5 was set to match must give a message, not a tarfile/gzip traceback."""
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(damaged_copies(archive)[damage])
+    with pytest.raises(BenchmarkError, match=rf"the archive {damaged} is truncated or damaged \(.+\)\. Replace it"):
+        dataset.unpickle_archive(damaged, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 def test_download_over_http_checks_md5(archive, http_server, tmp_path):
