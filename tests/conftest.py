@@ -1,4 +1,5 @@
-"""Shared fixtures: a small synthetic dataset, an HTTP server on 127.0.0.1, and workflow copies."""
+"""Shared fixtures: a small synthetic dataset, HTTP servers on 127.0.0.1 (one honest, one hostile), and
+workflow copies."""
 
 import functools
 import http.server
@@ -54,6 +55,50 @@ def http_server(archive):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class HostileHandler(http.server.BaseHTTPRequestHandler):
+    """/trickle: one byte every 0.5 s of an announced megabyte (40 bytes at most, then it hangs up);
+    /silent: headers, then nothing; /mute: no response at all; /short: 10 of 1000 announced bytes, then closes."""
+
+    def do_GET(self):
+        stop = self.server.stop
+        if self.path == "/mute":
+            stop.wait(30)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "1000" if self.path == "/short" else str(10**6))
+        self.end_headers()
+        if self.path == "/short":
+            self.wfile.write(b"x" * 10)
+            return
+        if self.path == "/silent":
+            stop.wait(30)
+            return
+        for _ in range(40):
+            if stop.wait(0.5):
+                return
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def hostile_server():
+    """A server on 127.0.0.1 that sends too slowly, not at all, or too little; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
+    server.stop = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.stop.set()
     server.shutdown()
     server.server_close()
 

@@ -132,6 +132,15 @@ def test_default_config_is_valid_and_defaults_fill_in():
     assert minimal["prime_memory"] is True
 
 
+def test_download_speed_floor_has_defaults_and_a_minimum():
+    checked = config.validate(defaults())
+    assert checked["dataset"]["download_speed_limit"] == 1000 and checked["dataset"]["download_speed_time"] == 60
+    bad = defaults()
+    bad["dataset"] |= {"download_speed_limit": 0, "download_speed_time": 0}
+    with pytest.raises(ConfigError, match=r"'dataset.download_speed_limit': 0 is less than the minimum of 1"):
+        config.validate(bad)
+
+
 def test_malformed_yaml_names_line_and_column(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("cutoffs: [10, 100\nmethods: disk]\n")

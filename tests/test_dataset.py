@@ -1,6 +1,5 @@
-"""The archive: CIFAR layout and orientation, the synthetic stand-in, and the real download code over HTTP."""
+"""The archive: CIFAR layout and orientation, the synthetic stand-in, and unpickling (checked)."""
 
-import hashlib
 import io
 import pickle
 import tarfile
@@ -167,43 +166,6 @@ def test_a_damaged_archive_is_named(archive, tmp_path, damage):
     with pytest.raises(BenchmarkError, match=rf"the archive {damaged} is truncated or damaged \(.+\)\. Replace it"):
         dataset.unpickle_archive(damaged, tmp_path / "out")
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
-
-
-def test_download_over_http_checks_md5(archive, http_server, tmp_path):
-    target = tmp_path / "resources" / "cifar-10-python.tar.gz"
-    dataset.download(f"{http_server}/{archive.name}", target, dataset.md5_of(archive))
-    assert target.read_bytes() == archive.read_bytes()
-    assert list(target.parent.iterdir()) == [target]
-
-
-def test_download_with_wrong_md5_keeps_nothing(archive, http_server, tmp_path):
-    target = tmp_path / "resources" / "cifar-10-python.tar.gz"
-    wrong = hashlib.md5(b"not the archive").hexdigest()
-    with pytest.raises(BenchmarkError) as failure:
-        dataset.download(f"{http_server}/{archive.name}", target, wrong)
-    message = str(failure.value)
-    assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in message
-    assert "synthetic" in message and "place the archive by hand" in message
-    assert list(target.parent.iterdir()) == []
-
-
-def test_download_http_error_is_explained(http_server, tmp_path):
-    with pytest.raises(BenchmarkError, match="HTTP 404"):
-        dataset.download(f"{http_server}/missing.tar.gz", tmp_path / "a.tar.gz", "0" * 32)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_download_without_network_is_explained(tmp_path):
-    # Port 9 on loopback (discard) has no listener here: the connection is refused, as with no network.
-    with pytest.raises(BenchmarkError, match="no network"):
-        dataset.download("http://127.0.0.1:9/cifar.tar.gz", tmp_path / "a.tar.gz", "0" * 32, timeout=5)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_download_from_file_url(archive, tmp_path):
-    target = tmp_path / "a.tar.gz"
-    dataset.download(archive.as_uri(), target, dataset.md5_of(archive))
-    assert dataset.md5_of(target) == dataset.md5_of(archive)
 
 
 def test_placed_archive_is_still_checked(archive):

@@ -11,6 +11,8 @@ rule download:
     params:
         url=config["dataset"].get("url", ""),
         md5=config["dataset"].get("md5", ""),
+        speed_limit=config["dataset"]["download_speed_limit"],
+        speed_time=config["dataset"]["download_speed_time"],
     script:
         "../scripts/download.py"
 

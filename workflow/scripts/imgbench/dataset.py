@@ -1,4 +1,4 @@
-"""The CIFAR-10 python archive: download (checked), synthetic stand-in (same layout), unpickling."""
+"""The CIFAR-10 python archive: its md5, the synthetic stand-in (same layout), unpickling (checked)."""
 
 import gzip
 import hashlib
@@ -6,8 +6,6 @@ import io
 import os
 import pickle
 import tarfile
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import numpy as np
 
 from imgbench import IMAGE_BYTES
 from imgbench.errors import BenchmarkError
-from imgbench.progress import progress
 
 BATCH_DIR = "cifar-10-batches-py"
 TRAIN_BATCHES = [f"data_batch_{k}" for k in range(1, 6)]
@@ -31,10 +28,6 @@ LABEL_NAMES = [
     b"ship",
     b"truck",
 ]
-HOW_TO_PROCEED = (
-    "To proceed, either place the archive by hand at {target} (it is still checked), fix dataset.url / "
-    "dataset.md5 in the config, or set dataset.source: synthetic to use the generated stand-in."
-)
 
 
 def md5_of(path: Path) -> str:
@@ -46,55 +39,14 @@ def md5_of(path: Path) -> str:
 
 
 def check_md5(path: Path, expected: str) -> None:
+    """An archive already in place (downloaded or placed by hand) must match dataset.md5; it is never deleted."""
     found = md5_of(path)
     if found != expected.lower():
         raise BenchmarkError(
-            f"checksum mismatch for {path}: expected md5 {expected}, found {found}. "
-            + HOW_TO_PROCEED.format(target=path)
+            f"checksum mismatch for {path}: expected md5 {expected} (dataset.md5), found {found}; the file was "
+            "kept. Replace it with the CIFAR-10 python archive, delete it so that the next run downloads it from "
+            f"dataset.url, or set dataset.md5 to {found} if this is the archive you mean to use."
         )
-
-
-# ---------------------------------------------------------------- download
-
-
-def download(url: str, target: Path, md5: str, timeout: float = 60) -> None:
-    """Stream url to a temporary file beside target, check its md5, and only then move it into place."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    try:
-        digest = _fetch(url, partial, timeout)
-        if digest != md5.lower():
-            raise BenchmarkError(
-                f"checksum mismatch for the archive downloaded from {url}: expected md5 {md5}, "
-                f"found {digest}; nothing was kept. " + HOW_TO_PROCEED.format(target=target)
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _fetch(url: str, partial: Path, timeout: float) -> str:
-    digest = hashlib.md5()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with progress(total=total, desc="download", unit="B", unit_scale=True) as bar:
-                while block := response.read(1 << 20):
-                    out.write(block)
-                    digest.update(block)
-                    bar.update(len(block))
-    except urllib.error.HTTPError as error:
-        raise BenchmarkError(
-            f"download of {url} failed: HTTP {error.code} {error.reason}. " + HOW_TO_PROCEED.format(target=partial)
-        ) from error
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise BenchmarkError(
-            f"download of {url} failed: {reason} (no network, or the host is unreachable). "
-            + HOW_TO_PROCEED.format(target=partial.with_name(partial.name.removesuffix(".part")))
-        ) from error
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- synthetic stand-in
