@@ -46,10 +46,14 @@ wildcard_constraints:
     n_images=r"\d+",
 
 
+DOWNLOADED_ARCHIVE = "resources/cifar-10-python.tar.gz"
+SYNTHETIC_ARCHIVE = "resources/synthetic/cifar-10-python.tar.gz"
+
+
 def archive_path():
     if config["dataset"]["source"] == "synthetic":
-        return "resources/synthetic/cifar-10-python.tar.gz"
-    return "resources/cifar-10-python.tar.gz"
+        return SYNTHETIC_ARCHIVE
+    return DOWNLOADED_ARCHIVE
 
 
 def settings_for(n_images):
