@@ -9,7 +9,6 @@ import yaml
 from conftest import copy_workflow, run_snakemake
 from imgbench import config
 from imgbench.config import ConfigError
-from imgbench.errors import BenchmarkError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -165,16 +164,6 @@ def test_snakemake_reports_malformed_config_file(tmp_path):
     result = run_snakemake(workdir, "-n", check=False)
     assert result.returncode != 0
     assert "config.yaml is not valid YAML at line 2, column 8" in result.stderr
-
-
-def test_planned_stores_that_do_not_fit_stop_the_run(tmp_path):
-    from imgbench import space
-
-    huge = [10**12]  # a trillion images
-    with pytest.raises(BenchmarkError, match=r"not enough disk space in .*: the planned stores need about"):
-        space.check_free_space(tmp_path / "results", ["npy"], huge)
-    space.check_free_space(tmp_path / "results", ["npy"], [10])
-    assert space.planned_bytes(tmp_path / "results", ["npy"], [1000]) >= 1000 * 3072
 
 
 def test_patterns_run_only_at_listed_cutoffs_that_exist():
