@@ -3,6 +3,11 @@ on 127.0.0.1): a hand-placed archive and a changed URL, a wrong md5, a batch who
 a damaged archive, a trickling server. Each case checks the outcome, not only the message: the exit code, the
 archive still in place, and no temporary file left in resources/ or results/source/."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +87,37 @@ def test_a_downloaded_archive_is_not_fetched_again_for_a_new_url(workdir, archiv
     assert "Nothing to be done" in again.stderr
     assert (workdir / ARCHIVE).stat().st_ino == downloaded.st_ino
     assert dataset.md5_of(workdir / ARCHIVE) == md5
+
+
+def test_a_killed_download_then_a_placed_archive(workdir, archive, hostile_server):
+    """kill -9 during the download leaves a .part file and Snakemake's incomplete marker on the archive; the user
+    then places the archive by hand. The rerun (rerun-incomplete is in the profile) once deleted it again as an
+    incomplete output and downloaded anew; nothing may delete it, and the stale .part file is removed."""
+    config = small_config(f"{hostile_server}/silent", dataset.md5_of(archive))  # headers, then nothing
+    (workdir / "test.yaml").write_text(yaml.safe_dump(config))
+    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
+    running = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--configfile", "test.yaml"],
+        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    partial, deadline = workdir / "resources" / "cifar-10-python.tar.gz.part", time.monotonic() + 120
+    try:
+        while not partial.exists():
+            assert running.poll() is None and time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
+    finally:
+        os.killpg(running.pid, signal.SIGKILL)  # Snakemake and its job die at once
+        running.wait()
+    assert list((workdir / ".snakemake" / "incomplete").iterdir())  # the marker is there
+    placed = place(archive.read_bytes(), workdir)
+    run_snakemake(workdir, "--unlock", "--configfile", "test.yaml")
+
+    result = run(workdir, config)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert placed.read_bytes() == archive.read_bytes()
+    assert (workdir / "results" / "summary.csv").exists()
+    assert leftovers(workdir) == []
 
 
 def test_a_placed_archive_with_a_wrong_md5_is_kept_and_explained(workdir, archive, http_server):

@@ -52,7 +52,7 @@ def download(url: str, target: Path, md5: str, *, speed_limit: int, speed_time: 
     """Stream url to a temporary file beside target, check its md5, and only then move it into place; fail when
     fewer than speed_limit bytes/s arrive over speed_time seconds. Nothing is left behind on failure."""
     target = Path(target)
-    partial = target.with_name(target.name + ".part")
+    partial = partial_path(target)
     advice = HOW_TO_PROCEED.format(target=target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +77,17 @@ def download(url: str, target: Path, md5: str, *, speed_limit: int, speed_time: 
         ) from error
     finally:
         partial.unlink(missing_ok=True)
+
+
+def partial_path(target: Path) -> Path:
+    """Where a download is written until its md5 is checked."""
+    return target.with_name(target.name + ".part")
+
+
+def remove_stale_partial(archive: Path) -> None:
+    """A download killed part-way (kill -9) leaves its .part file; once the archive is in place no download runs
+    that would remove it."""
+    partial_path(Path(archive)).unlink(missing_ok=True)
 
 
 def _fetch(url: str, partial: Path, floor: SpeedFloor, advice: str) -> str:
