@@ -125,11 +125,23 @@ def copy_workflow(target: Path) -> Path:
     return target
 
 
+def snakemake_env(workdir: Path) -> dict:
+    return dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
+
+
+def start_snakemake(workdir: Path, *args) -> subprocess.Popen:
+    """Snakemake running in the background in its own process group, so that a test can kill it and its jobs."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=workdir, env=snakemake_env(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+
+
 def run_snakemake(workdir: Path, *args, check=True, timeout=900) -> subprocess.CompletedProcess:
-    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=workdir, env=snakemake_env(workdir), capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

@@ -5,15 +5,13 @@ archive still in place, and no temporary file left in resources/ or results/sour
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import archive_with_batch, copy_workflow, run_snakemake
+from conftest import archive_with_batch, copy_workflow, run_snakemake, start_snakemake
 from imgbench import dataset
 
 pytestmark = pytest.mark.slow
@@ -95,11 +93,7 @@ def test_a_killed_download_then_a_placed_archive(workdir, archive, hostile_serve
     incomplete output and downloaded anew; nothing may delete it, and the stale .part file is removed."""
     config = small_config(f"{hostile_server}/silent", dataset.md5_of(archive))  # headers, then nothing
     (workdir / "test.yaml").write_text(yaml.safe_dump(config))
-    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
-    running = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--configfile", "test.yaml"],
-        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    running = start_snakemake(workdir, "--configfile", "test.yaml")
     partial, deadline = workdir / "resources" / "cifar-10-python.tar.gz.part", time.monotonic() + 120
     try:
         while not partial.exists():

@@ -2,15 +2,13 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 import yaml
 
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_workflow, run_snakemake, start_snakemake
 from imgbench import dataset, methods
 from imgbench.source import Source
 
@@ -24,11 +22,7 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     dataset_config = {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)}
     config = {"methods": ["disk"], "cutoffs": [10, 4000], "repeats": 2, "cache": ["warm"], "dataset": dataset_config}
     (workdir / "test.yaml").write_text(yaml.safe_dump(config))
-    env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
-    run = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--configfile", "test.yaml"],
-        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    run = start_snakemake(workdir, "--configfile", "test.yaml")
     store = workdir / "results" / "stores" / "disk" / "4000"
     deadline = time.monotonic() + 300
     while not (store.exists() and len(os.listdir(store)) > 500):
