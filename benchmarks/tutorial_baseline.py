@@ -2,9 +2,9 @@
 
 A reference for "ours is no slower than the tutorial's code doing the same work": warm cache, no fsync,
 files left to the garbage collector, as the tutorial does. Each repeat writes into its own folder
-(deleting many files slows creating files on some filesystems; README, "What we learned"). What the
+(deleting many files slows creating files on some filesystems; docs/virtual-machines.md). What the
 machine needs is applied as in our harness, so that only the code differs: os.sync() before each store,
-and memory priming by harness.worth_priming's rule. Writes one CSV row per timing, which
+and memory priming by memory.worth_priming's rule. Writes one CSV row per timing, which
 `python -m imgbench.readme RESULTS README.md TUTORIAL` puts beside the run's own medians.
 
 Usage: PYTHONPATH=workflow/scripts python benchmarks/tutorial_baseline.py SOURCE_DIR WORK_DIR N [REPEATS] [CSV]
@@ -24,7 +24,7 @@ import lmdb
 import numpy as np
 from PIL import Image
 
-from imgbench import harness, memory, methods
+from imgbench import memory, methods
 from imgbench.fsutil import write_csv_atomic
 
 
@@ -115,7 +115,7 @@ def load_npy(num_images, folder):
 
 def timed(task, need: int, previous: float | None) -> float:
     """One shot of the tutorial's code, after the machine preparation our harness also does."""
-    if harness.worth_priming(harness.Settings(machine_id=""), previous, need):
+    if memory.worth_priming(True, previous, need):
         memory.prime(need)
     start = time.perf_counter()
     task()
@@ -137,7 +137,7 @@ def main(source_dir: Path, work: Path, n: int, repeats: int = 1, csv_path: Path 
                 (
                     "store_many",
                     partial(store, images, labels, folder),
-                    harness.store_prime_bytes(methods.load(name), n),
+                    int(methods.load(name).store_memory_factor * images.nbytes),
                 ),
                 ("read_many", partial(read, n, folder), images.nbytes),
             ]

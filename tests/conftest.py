@@ -13,9 +13,12 @@ import tarfile
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from imgbench import dataset
+from imgbench import dataset, methods
+from imgbench.measurement import Job
+from imgbench.settings import Settings
 from imgbench.source import Source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +43,19 @@ def source_dir(archive, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def source(source_dir) -> Source:
     return Source(source_dir)
+
+
+@pytest.fixture(scope="session")
+def wide_source(tmp_path_factory) -> Source:
+    """200 photo-like images of 48x80x3 (non-square, not CIFAR's shape): each a 32x32 synthetic image resized."""
+    from PIL import Image
+
+    small = dataset.synthetic_images(200, np.random.default_rng(3))
+    images = np.stack([np.asarray(Image.fromarray(image).resize((80, 48), Image.BICUBIC)) for image in small])
+    out = tmp_path_factory.mktemp("wide")
+    np.save(out / "images.npy", images)
+    np.save(out / "labels.npy", np.random.default_rng(4).integers(0, 10, 200).astype(np.uint8))
+    return Source(out)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -146,3 +162,11 @@ def run_snakemake(workdir: Path, *args, check=True, timeout=900) -> subprocess.C
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     return result
+
+
+def make_job(method: str, source: Source, **settings) -> Job:
+    """A timed job's context for method on source: the schema's default settings with these changes (the
+    method's option defaults filled in unless options are given)."""
+    loaded = methods.load(method)
+    settings.setdefault("options", loaded.with_defaults({}))
+    return Job(method, loaded, source, Settings.defaults(**settings))

@@ -2,7 +2,7 @@
 
 import os
 
-from imgbench import cache, harness
+from imgbench import cache
 
 
 def write_file(path, size=8 << 20):
@@ -36,11 +36,11 @@ def test_prepare_cache_reports_state(tmp_path):
     write_file(path)
     files = [path]
     path.read_bytes()
-    fraction, verified, released = harness.prepare_cache("cold", tmp_path, files, 8 << 20)
-    assert fraction < 0.05 and verified == 1
-    assert released > (8 << 20) * 0.95  # the whole file was cached, and its pages were freed
-    fraction, verified, released = harness.prepare_cache("warm", tmp_path, files, 8 << 20)
-    assert fraction > 0.95 and verified == 1 and released == 0
+    state = cache.ensure(cache.CacheMode.COLD, tmp_path, files, 8 << 20)
+    assert state.resident_fraction < 0.05 and state.verified
+    assert state.released_bytes > (8 << 20) * 0.95  # the whole file was cached, and its pages were freed
+    state = cache.ensure(cache.CacheMode.WARM, tmp_path, files, 8 << 20)
+    assert state.resident_fraction > 0.95 and state.verified and state.released_bytes == 0
 
 
 def test_release_counts_only_what_was_cached(tmp_path):

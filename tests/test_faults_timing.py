@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_workflow, run_snakemake
-from imgbench import dataset, harness, methods, repeats
+from conftest import copy_workflow, make_job, run_snakemake
+from imgbench import dataset, repeats, storing
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import read_csv
 
@@ -205,11 +205,9 @@ def test_a_failed_store_removes_its_repeats(tmp_path, source):
     """Directly in the harness: the store fails (disk full) at its second repeat; nothing of it is left."""
     small_tmpfs(tmp_path / "small", "4m")
     try:
-        settings = harness.Settings(repeats=1, warmup_runs=1, chunk_images=64, machine_id="test", prime_memory=False)
-        module = methods.load("npy")
+        job = make_job("npy", source, repeats=1, warmup_runs=1, chunk_images=64, prime_memory=False)
         with pytest.raises(BenchmarkError, match="is full: storing 1000 images with npy failed"):
-            harness.measure_store("npy", module, "store_many", 1000, tmp_path / "small" / "npy" / "1000", source,
-                                  settings)  # fmt: skip
+            storing.measure_store(job, "store_many", 1000, tmp_path / "small" / "npy" / "1000")
         assert list((tmp_path / "small" / "npy").iterdir()) == []
     finally:
         subprocess.run(["umount", str(tmp_path / "small")], check=False)

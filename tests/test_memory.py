@@ -1,18 +1,22 @@
-"""Memory priming happens outside the job's own memory; private memory is what the job holds."""
+"""Memory priming happens outside the job's own memory; each row's peaks are its own measurement's."""
 
 import os
 import resource
 
 import numpy as np
 
-from imgbench import harness, memory, methods
+from conftest import make_job
+from imgbench import memory, reading, storing
+from imgbench.measurement import Measurement
+from imgbench.memory import PRIME_BELOW_SECONDS, PRIME_MIN_BYTES, worth_priming
 
 
 def test_prime_touches_the_asked_size_in_a_child_and_not_in_this_process():
-    before = harness.peak_rss_bytes()
+    memory.reset_resident_peak()
+    before = memory.resident_peak_bytes()
     primed = memory.prime(256 << 20)
     assert primed == (256 << 20) + memory.PRIME_SLACK
-    assert harness.peak_rss_bytes() - before < 64 << 20  # the child's fill is not this job's memory
+    assert memory.resident_peak_bytes() - before < 64 << 20  # the child's fill is not this job's memory
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 >= 256 << 20  # but it happened
 
 
@@ -26,64 +30,74 @@ def test_private_memory_counts_what_the_job_holds():
     before = memory.private_rss_bytes()
     held = np.ones(64 << 20, dtype=np.uint8)
     assert memory.private_rss_bytes() - before >= 60 << 20
-    assert memory.note_private_peak(force=True) >= before + (60 << 20)
+    del held
+
+
+def test_a_measurements_peak_is_its_own_not_the_jobs_so_far():
+    """A big allocation before a measurement must not show in that measurement's peaks."""
+    earlier = np.ones(256 << 20, dtype=np.uint8)
+    del earlier
+    measurement = Measurement()
+    held = np.ones(16 << 20, dtype=np.uint8)
+    resident, private = measurement.memory.result()
+    assert private >= memory.private_rss_bytes() - (1 << 20) and private < 200 << 20
+    assert resident < memory.private_rss_bytes() + (200 << 20)  # not the 256 MiB peak of before
     del held
 
 
 def test_private_peak_is_sampled_at_most_every_interval(monkeypatch):
-    """Between two samples closer than SAMPLE_INTERVAL the peak is not re-read; a forced sample is."""
+    """Between two samples closer than SAMPLE_INTERVAL the peak is not re-read; the end result is."""
     monkeypatch.setattr(memory, "SAMPLE_INTERVAL", 3600.0)
-    peak = memory.note_private_peak(force=True)  # the highest in this test process so far
-    held = np.ones(peak - memory.private_rss_bytes() + (64 << 20), dtype=np.uint8)  # beyond that peak
-    assert memory.note_private_peak() == peak  # within the interval: the last sample stands
-    assert memory.note_private_peak(force=True) >= peak + (60 << 20)
+    peak = memory.PeakMemory()
+    start = peak.private_peak
+    held = np.ones(64 << 20, dtype=np.uint8)
+    peak.sample()
+    assert peak.private_peak == start  # within the interval: the first sample stands
+    assert peak.result()[1] >= start + (60 << 20)
     del held
 
 
 def test_store_and_read_rows_record_private_memory(source, tmp_path):
-    settings = harness.Settings(repeats=1, warmup_runs=0, chunk_images=50, machine_id="test")
-    module = methods.load("npy")
-    path, sequential = tmp_path / "s", [harness.Pattern()]
-    rows = harness.measure_store("npy", module, "store_many", 100, path, source, settings)
-    rows += harness.measure_reads("npy", module, "read_many", 100, path, source, settings, sequential)
-    assert all(0 < int(row["peak_private_bytes"]) <= int(row["peak_rss_bytes"]) for row in rows)
+    job = make_job("npy", source, repeats=1, warmup_runs=0, chunk_images=50)
+    path = tmp_path / "s"
+    rows = storing.measure_store(job, "store_many", 100, path)
+    rows += reading.measure_reads(job, "read_many", 100, path, [reading.Pattern()])
+    assert all(0 < row.peak_private_bytes <= row.peak_rss_bytes for row in rows)
 
 
 def test_priming_is_kept_for_short_operations_that_need_fresh_memory():
-    settings, big = harness.Settings(machine_id="test"), harness.PRIME_MIN_BYTES
-    assert harness.worth_priming(settings, None, big)  # the warm-up
-    assert harness.worth_priming(settings, 0.5, big)
-    assert not harness.worth_priming(settings, harness.PRIME_BELOW_SECONDS + 1, big)  # long: memory goes back anyway
-    assert not harness.worth_priming(settings, None, big - 1)  # small: the fork would cost more
-    assert not harness.worth_priming(harness.Settings(prime_memory=False, machine_id="test"), None, big)
+    big = PRIME_MIN_BYTES
+    assert worth_priming(True, None, big)  # the warm-up
+    assert worth_priming(True, 0.5, big)
+    assert not worth_priming(True, PRIME_BELOW_SECONDS + 1, big)  # long: the memory goes back anyway
+    assert not worth_priming(True, None, big - 1)  # small: the fork would cost more
+    assert not worth_priming(False, None, big)
 
 
 def test_a_cold_read_needs_the_store_in_memory_and_a_warm_read_only_its_chunks():
-    settings = harness.Settings(chunk_images=1000, machine_id="test")
-    chunk = 1000 * harness.IMAGE_BYTES
-    assert harness.read_memory_need("warm", 5 << 30, 100_000, settings) == chunk
-    assert harness.read_memory_need("cold", 5 << 30, 100_000, settings) == chunk + (5 << 30)
-    assert harness.read_memory_need("warm", 0, 10, settings) == 10 * harness.IMAGE_BYTES
+    chunk = 1000 * 3072
+    assert memory.read_need(False, 5 << 30, chunk) == chunk
+    assert memory.read_need(True, 5 << 30, chunk) == chunk + (5 << 30)
 
 
-def test_a_method_can_declare_how_much_memory_its_store_touches():
-    raw = 1000 * harness.IMAGE_BYTES
-    assert harness.store_prime_bytes(methods.load("lmdb"), 1000) == int(methods.load("lmdb").PRIME_FACTOR * raw)
-    assert harness.store_prime_bytes(methods.load("hdf5"), 1000) == int(harness.STORE_PRIME_FACTOR * raw)
+def test_a_method_declares_how_much_memory_its_store_touches(source):
+    raw = 1000 * source.image_bytes
+    lmdb, hdf5 = make_job("lmdb", source), make_job("hdf5", source)
+    assert storing.store_need(lmdb, 1000) == int(3.0 * raw) == int(lmdb.method.store_memory_factor * raw)
+    assert storing.store_need(hdf5, 1000) == int(1.5 * raw)
 
 
 def test_a_store_known_to_be_long_skips_the_warm_up_prime(source, tmp_path, monkeypatch):
     """at_least (the encoding's time) stands in for the warm-up's previous time; later repeats use their own."""
-    monkeypatch.setattr(harness, "PRIME_MIN_BYTES", 0)  # so that this small store would be primed
     primes = []
-    monkeypatch.setattr(memory, "prime", lambda nbytes: primes.append(nbytes))
-    settings, module = (
-        harness.Settings(repeats=1, warmup_runs=1, chunk_images=50, machine_id="test"),
-        methods.load("npy"),
+    monkeypatch.setattr(storing, "prime_rest", lambda need, released: primes.append(need))
+    # This small store would not be primed at all: treat it as one needing PRIME_MIN_BYTES.
+    monkeypatch.setattr(
+        storing, "worth_priming", lambda on, previous, _need: worth_priming(on, previous, PRIME_MIN_BYTES)
     )
-    harness.measure_store("npy", module, "store_many", 100, tmp_path / "a", source, settings)
+    job = make_job("npy", source, repeats=1, warmup_runs=1, chunk_images=50)
+    storing.measure_store(job, "store_many", 100, tmp_path / "a")
     assert len(primes) == 2  # the warm-up and the repeat
     primes.clear()
-    long = harness.PRIME_BELOW_SECONDS + 1
-    harness.measure_store("npy", module, "store_many", 100, tmp_path / "b", source, settings, at_least=long)
+    storing.measure_store(job, "store_many", 100, tmp_path / "b", at_least=PRIME_BELOW_SECONDS + 1)
     assert len(primes) == 1  # the repeat only: the warm-up took well under PRIME_BELOW_SECONDS

@@ -1,6 +1,6 @@
-"""Method options (keyword-only Writer arguments): compression, shards, LMDB batches and map growth."""
+"""Method options (declared in each METHOD's options): compression, shards, LMDB batches and map growth."""
 
-import inspect
+import importlib
 import math
 import subprocess
 from pathlib import Path
@@ -14,10 +14,10 @@ from imgbench import methods
 NEW_METHODS = ["lmdb_raw", "hdf5_chunked", "png_lmdb", "png_hdf5", "tar_shards"]
 
 
-def store(module, path: Path, source, n_images: int, chunk=64, order=None, **options):
+def store(method, path: Path, source, n_images: int, chunk=64, order=None, **options):
     """Store n_images (chunks in the given order of chunk starts, default increasing)."""
     path.mkdir(parents=True, exist_ok=True)
-    writer = module.Writer(path, n_images, False, **options)
+    writer = method.writer(path, n_images, source.image_shape, False, **method.with_defaults(options))
     chunks = list(source.chunks(n_images, chunk))
     for position in order if order is not None else range(len(chunks)):
         writer.write(*chunks[position])
@@ -25,8 +25,8 @@ def store(module, path: Path, source, n_images: int, chunk=64, order=None, **opt
     return writer
 
 
-def assert_round_trip(module, path: Path, source, n_images: int) -> None:
-    reader = module.Reader(path)
+def assert_round_trip(method, path: Path, source, n_images: int) -> None:
+    reader = method.reader(path)
     try:
         for indices in (
             np.arange(n_images),
@@ -46,18 +46,20 @@ def test_new_methods_are_registered():
 
 
 @pytest.mark.parametrize("method", methods.available())
-def test_unknown_option_is_a_type_error_naming_it(method, tmp_path):
-    with pytest.raises(TypeError, match="no_such_option"):
-        methods.load(method).Writer(tmp_path, 10, False, no_such_option=1)
+def test_unknown_option_is_named_with_what_the_method_accepts(method):
+    loaded = methods.load(method)
+    accepted = ", ".join(loaded.options) or "none"
+    assert loaded.option_problems({"no_such_option": 1}) == [
+        f"unknown option 'no_such_option'; this method accepts: {accepted}"
+    ]
 
 
-@pytest.mark.parametrize("method", NEW_METHODS)
-def test_options_are_keyword_only_with_defaults(method):
-    parameters = list(inspect.signature(methods.load(method).Writer).parameters.values())
-    assert [p.name for p in parameters[:3]] == ["path", "n_images", "durable"]
-    for parameter in parameters[3:]:
-        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, parameter.name
-        assert parameter.default is not inspect.Parameter.empty, parameter.name
+@pytest.mark.parametrize("method", methods.available())
+def test_declared_defaults_are_what_the_writer_gets(method, source, tmp_path):
+    loaded = methods.load(method)
+    writer = loaded.writer(tmp_path, 10, source.image_shape, False, **loaded.with_defaults({}))
+    writer.close()
+    assert set(loaded.with_defaults({})) == set(loaded.options)
 
 
 # ---------------------------------------------------------------- hdf5_chunked
@@ -69,9 +71,9 @@ def test_options_are_keyword_only_with_defaults(method):
      {"compression": "gzip", "compression_opts": 9}],
 )  # fmt: skip
 def test_hdf5_chunked_compression_round_trips(options, source, tmp_path):
-    module = methods.load("hdf5_chunked")
-    store(module, tmp_path / "store", source, 250, chunk_images=48, **options)
-    assert_round_trip(module, tmp_path / "store", source, 250)
+    method = methods.load("hdf5_chunked")
+    store(method, tmp_path / "store", source, 250, chunk_images=48, **options)
+    assert_round_trip(method, tmp_path / "store", source, 250)
 
 
 class Posterized:
@@ -79,6 +81,7 @@ class Posterized:
 
     def __init__(self, source):
         self.source = source
+        self.image_shape = source.image_shape
 
     def take(self, indices):
         images, labels = self.source.take(indices)
@@ -90,13 +93,13 @@ class Posterized:
 
 
 def hdf5_file_sizes(source, root: Path) -> dict[str, int]:
-    module = methods.load("hdf5_chunked")
+    method = methods.load("hdf5_chunked")
     sizes = {}
     for compression in ("none", "lzf", "gzip"):
         path = root / compression
-        store(module, path, source, 400, chunk_images=100, compression=compression)
-        sizes[compression] = (path / module.FILE).stat().st_size
-        assert_round_trip(module, path, source, 400)
+        store(method, path, source, 400, chunk_images=100, compression=compression)
+        sizes[compression] = (path / "images.h5").stat().st_size
+        assert_round_trip(method, path, source, 400)
     assert sizes["none"] >= 400 * 32 * 32 * 3
     return sizes
 
@@ -116,30 +119,35 @@ def test_hdf5_chunked_compression_makes_smaller_files(source, tmp_path):
 def test_hdf5_chunked_chunks_are_whole_images_clamped_to_the_store(source, tmp_path):
     import h5py
 
-    module = methods.load("hdf5_chunked")
+    method = methods.load("hdf5_chunked")
     for n_images, chunk_images, expected in ((10, 1024, 10), (300, 64, 64)):
         path = tmp_path / str(n_images)
-        store(module, path, source, n_images, chunk_images=chunk_images)
-        with h5py.File(path / module.FILE, "r") as file:
+        store(method, path, source, n_images, chunk_images=chunk_images)
+        with h5py.File(path / "images.h5", "r") as file:
             assert file["images"].chunks == (expected, 32, 32, 3)
 
 
 @pytest.mark.parametrize(
-    "options", [{"compression": "zstd"}, {"compression": "lzf", "compression_opts": 4}, {"chunk_images": 0}]
-)
-def test_hdf5_chunked_rejects_bad_options(options, tmp_path):
-    with pytest.raises(ValueError, match="hdf5_chunked"):
-        methods.load("hdf5_chunked").Writer(tmp_path, 10, False, **options)
+    ("options", "expected"),
+    [({"compression": "zstd"}, "option 'compression': 'zstd' is not one of 'none', 'lzf', 'gzip'"),
+     ({"compression": "lzf", "compression_opts": 4}, "option 'compression_opts' (a gzip level) needs compression"),
+     ({"chunk_images": 0}, "option 'chunk_images': 0 is less than the minimum of 1"),
+     ({"chunk_images": 2.0}, "option 'chunk_images': 2.0 is not of type int"),
+     ({"compression": "gzip", "compression_opts": 12}, "option 'compression_opts': 12 is not one of 0, 1")],
+)  # fmt: skip
+def test_hdf5_chunked_rejects_bad_options(options, expected):
+    problems = methods.load("hdf5_chunked").option_problems(options)
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
 
 
 # ---------------------------------------------------------------- tar_shards
 
 
 def test_tar_shards_count_and_members(source, tmp_path):
-    module = methods.load("tar_shards")
+    method = methods.load("tar_shards")
     n_images, shard_images = 250, 64
     path = tmp_path / "store"
-    store(module, path, source, n_images, chunk=100, shard_images=shard_images)
+    store(method, path, source, n_images, chunk=100, shard_images=shard_images)
     shards = sorted(path.glob("shard-*.tar"))
     assert len(shards) == math.ceil(n_images / shard_images)
     assert [s.name for s in shards] == [f"shard-{k:06d}.tar" for k in range(len(shards))]
@@ -154,7 +162,7 @@ def test_tar_shards_count_and_members(source, tmp_path):
         check=True,
     ).stdout
     assert int(extracted) == source.take([shard_images + 3])[1][0]
-    assert_round_trip(module, path, source, n_images)
+    assert_round_trip(method, path, source, n_images)
 
 
 def test_tar_shards_default_is_one_shard_per_10000(source, tmp_path):
@@ -164,12 +172,12 @@ def test_tar_shards_default_is_one_shard_per_10000(source, tmp_path):
 
 
 def test_tar_shards_read_without_index_and_out_of_order_writes(source, tmp_path):
-    module = methods.load("tar_shards")
+    method = methods.load("tar_shards")
     path = tmp_path / "store"
-    store(module, path, source, 250, chunk=50, order=[3, 0, 4, 1, 2], shard_images=64)
-    assert_round_trip(module, path, source, 250)
-    (path / module.INDEX).unlink()  # the reader rebuilds the table from the tar headers
-    assert_round_trip(module, path, source, 250)
+    store(method, path, source, 250, chunk=50, order=[3, 0, 4, 1, 2], shard_images=64)
+    assert_round_trip(method, path, source, 250)
+    (path / importlib.import_module("imgbench.methods.tar_shards").INDEX).unlink()  # rebuilt from the tar headers
+    assert_round_trip(method, path, source, 250)
 
 
 # ---------------------------------------------------------------- lmdb_raw / png_lmdb
@@ -185,21 +193,21 @@ def committed_transactions(path: Path) -> int:
 
 @pytest.mark.parametrize("method", ["lmdb_raw", "png_lmdb"])
 def test_lmdb_map_grows_between_transactions(method, source, tmp_path):
-    module = methods.load(method)
+    method = methods.load(method)
     path = tmp_path / "store"
-    writer = store(module, path, source, 400, chunk=64, batch_images=50, map_bytes=16 * 1024)
+    writer = store(method, path, source, 400, chunk=64, batch_images=50, map_bytes=16 * 1024)
     assert writer.map_grows >= 3  # 16 KiB would hold a handful of images
     assert committed_transactions(path) == 8  # the aborted attempts left nothing behind
-    assert_round_trip(module, path, source, 400)
+    assert_round_trip(method, path, source, 400)
 
 
 def test_lmdb_raw_one_transaction_per_batch(source, tmp_path):
-    module = methods.load("lmdb_raw")
+    method = methods.load("lmdb_raw")
     path = tmp_path / "store"
-    writer = store(module, path, source, 250, chunk=64, batch_images=30)
+    writer = store(method, path, source, 250, chunk=64, batch_images=30)
     assert writer.map_grows == 0
     assert committed_transactions(path) == math.ceil(250 / 30)
-    assert_round_trip(module, path, source, 250)
+    assert_round_trip(method, path, source, 250)
 
 
 def test_lmdb_raw_records_are_label_then_raw_pixels(source, tmp_path):
@@ -216,7 +224,7 @@ def test_lmdb_raw_records_are_label_then_raw_pixels(source, tmp_path):
 
 
 def test_lmdb_raw_out_of_order_chunks(source, tmp_path):
-    module = methods.load("lmdb_raw")
+    method = methods.load("lmdb_raw")
     path = tmp_path / "store"
-    store(module, path, source, 250, chunk=50, order=[2, 0, 4, 1, 3], batch_images=40)
-    assert_round_trip(module, path, source, 250)
+    store(method, path, source, 250, chunk=50, order=[2, 0, 4, 1, 3], batch_images=40)
+    assert_round_trip(method, path, source, 250)

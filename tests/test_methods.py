@@ -1,5 +1,7 @@
-"""The contract every storage method must keep, run against every registered method."""
+"""The contract every storage method must keep (methods/base.py), run against every registered method, at
+CIFAR's 32x32x3 and at a non-square shape."""
 
+import importlib
 import os
 import subprocess
 from pathlib import Path
@@ -7,23 +9,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from imgbench import harness, methods, usage
+from conftest import make_job
+from imgbench import methods, storing, usage
 from imgbench.errors import RetryStore
+from imgbench.methods.base import Method, Option, contract_problems
+from imgbench.rows import Operation, PatternName
 
 ALL_METHODS = methods.available()
 
 
-def store(module, path: Path, source, n_images: int, durable=False, chunk=64) -> Path:
+def store(method: Method, path: Path, source, n_images: int, durable=False, chunk=64, **options) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    writer = module.Writer(path, n_images, durable)
+    writer = method.writer(path, n_images, source.image_shape, durable, **method.with_defaults(options))
     for start, images, labels in source.chunks(n_images, chunk):
         writer.write(start, images, labels)
     writer.close()
     return path
 
 
-def read(module, path: Path, indices) -> tuple[np.ndarray, np.ndarray]:
-    reader = module.Reader(path)
+def read(method: Method, path: Path, indices) -> tuple[np.ndarray, np.ndarray]:
+    reader = method.reader(path)
     try:
         return reader.read(np.asarray(indices))
     finally:
@@ -31,9 +36,8 @@ def read(module, path: Path, indices) -> tuple[np.ndarray, np.ndarray]:
 
 
 def open_fds_under(path: Path) -> list[str]:
-    fds = Path("/proc/self/fd")
     targets = []
-    for fd in fds.iterdir():
+    for fd in Path("/proc/self/fd").iterdir():
         try:
             targets.append(os.readlink(fd))
         except OSError:
@@ -41,38 +45,49 @@ def open_fds_under(path: Path) -> list[str]:
     return [t for t in targets if t.startswith(str(path))]
 
 
+@pytest.fixture(params=["source", "wide_source"])
+def any_source(request):
+    """The 32x32x3 source and a 48x80x3 one: no method may assume CIFAR's shape."""
+    return request.getfixturevalue(request.param)
+
+
+def test_every_method_keeps_the_contract():
+    for name in ALL_METHODS:
+        assert contract_problems(name, methods.load(name)) == []
+
+
 @pytest.mark.parametrize("method", ALL_METHODS)
 @pytest.mark.parametrize("durable", [False, True])
-def test_round_trip_equals_source(method, durable, source, tmp_path):
-    module = methods.load(method)
+def test_round_trip_equals_source(method, durable, any_source, tmp_path):
+    loaded = methods.load(method)
     n_images = 250  # more than the 200 source images: the tail repeats the dataset
-    path = store(module, tmp_path / "store", source, n_images, durable)
-    expected_images, expected_labels = source.take(np.arange(n_images))
-    images, labels = read(module, path, np.arange(n_images))
-    assert images.dtype == np.uint8 and images.shape == (n_images, 32, 32, 3)
+    path = store(loaded, tmp_path / "store", any_source, n_images, durable)
+    expected_images, expected_labels = any_source.take(np.arange(n_images))
+    images, labels = read(loaded, path, np.arange(n_images))
+    assert images.dtype == np.uint8 and images.shape == (n_images, *any_source.image_shape)
     np.testing.assert_array_equal(images, expected_images)
     np.testing.assert_array_equal(labels, expected_labels)
     shuffled = np.random.default_rng(1).permutation(n_images)[:50]
-    images, labels = read(module, path, shuffled)
-    np.testing.assert_array_equal(images, source.take(shuffled)[0])
-    np.testing.assert_array_equal(labels, source.take(shuffled)[1])
+    images, labels = read(loaded, path, shuffled)
+    np.testing.assert_array_equal(images, any_source.take(shuffled)[0])
+    np.testing.assert_array_equal(labels, any_source.take(shuffled)[1])
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
-def test_single_image_store(method, source, tmp_path):
-    module = methods.load(method)
-    path = store(module, tmp_path / "one", source, 1)
-    images, labels = read(module, path, [0])
-    np.testing.assert_array_equal(images[0], source.take([0])[0][0])
-    assert labels[0] == source.take([0])[1][0]
+def test_single_image_store(method, any_source, tmp_path):
+    loaded = methods.load(method)
+    path = store(loaded, tmp_path / "one", any_source, 1)
+    images, labels = read(loaded, path, [0])
+    np.testing.assert_array_equal(images[0], any_source.take([0])[0][0])
+    assert labels[0] == any_source.take([0])[1][0]
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_every_file_is_closed(method, source, tmp_path):
-    module = methods.load(method)
-    path = store(module, tmp_path / "store", source, 120)
+    loaded = methods.load(method)
+    path = store(loaded, tmp_path / "store", source, 120)
     assert open_fds_under(path) == []
-    reader = module.Reader(path)
+    reader = loaded.reader(path)
     reader.read(np.arange(10))
     reader.close()
     assert open_fds_under(path) == []
@@ -81,17 +96,16 @@ def test_every_file_is_closed(method, source, tmp_path):
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_cutoffs_do_not_share_files(method, source, tmp_path):
     """Each (method, cutoff) has its own directory; no file (inode) is shared or reused."""
-    module = methods.load(method)
-    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=64, machine_id="test")
+    job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=64)
     inodes = {}
     for n_images in (10, 100):
         path = tmp_path / method / str(n_images)
-        harness.measure_store(method, module, "store_many", n_images, path, source, settings)
+        storing.measure_store(job, Operation.STORE_MANY, n_images, path)
         inodes[n_images] = {(p.stat().st_dev, p.stat().st_ino) for p in path.rglob("*") if p.is_file()}
         assert inodes[n_images], "a store wrote no files"
     assert inodes[10].isdisjoint(inodes[100])
     assert sorted(p.name for p in (tmp_path / method).iterdir()) == ["10", "100"]  # earlier repeats removed
-    images, _ = read(module, tmp_path / method / "10", np.arange(10))
+    images, _ = read(job.method, tmp_path / method / "10", np.arange(10))
     np.testing.assert_array_equal(images, source.take(np.arange(10))[0])
 
 
@@ -109,17 +123,23 @@ def test_disk_usage_matches_find(method, source, tmp_path):
     assert measured["bytes_allocated"] == sum(blocks * 512 for _, blocks in sizes)
 
 
-def test_lmdb_map_grows_instead_of_failing(source, tmp_path, monkeypatch):
-    """A map far too small first raises RetryStore, then the harness retries with a larger one."""
-    lmdb_method = methods.load("lmdb")
-    monkeypatch.setattr(lmdb_method, "map_headroom", 0.05)
-    path = tmp_path / "store"
-    with pytest.raises(RetryStore):
-        store(lmdb_method, path, source, 400)
-    settings = harness.Settings(repeats=1, warmup_runs=0, chunk_images=100, machine_id="test")
-    harness.measure_store("lmdb", lmdb_method, "store_many", 400, path, source, settings)
-    assert lmdb_method.map_headroom > 0.1
-    images, _ = read(lmdb_method, path, np.arange(400))
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_the_space_estimate_is_not_far_below_what_a_store_takes(method, source, tmp_path):
+    """bytes_per_image is what the free-space check plans with: at least half of what a store really holds."""
+    loaded = methods.load(method)
+    path = store(loaded, tmp_path / "store", source, 1000, chunk=500)  # enough for fixed overheads to fade
+    allocated = usage.disk_usage(path)["bytes_allocated"]
+    assert 1000 * loaded.bytes_per_image(source.image_bytes) >= allocated / 2
+
+
+def test_lmdb_map_grows_instead_of_failing(source, tmp_path):
+    """A map far too small first raises RetryStore with a larger map; the harness starts again with it."""
+    job = make_job("lmdb", source, repeats=1, warmup_runs=0, chunk_images=100, options={"map_bytes": 256 << 10})
+    with pytest.raises(RetryStore) as retry:
+        store(job.method, tmp_path / "direct", source, 400, map_bytes=256 << 10)
+    assert retry.value.options == {"map_bytes": 512 << 10}
+    storing.measure_store(job, Operation.STORE_MANY, 400, tmp_path / "store")
+    images, _ = read(job.method, tmp_path / "store", np.arange(400))
     np.testing.assert_array_equal(images, source.take(np.arange(400))[0])
 
 
@@ -128,18 +148,35 @@ def test_unknown_method_lists_known_ones():
         methods.load("tiff")
 
 
+def test_a_module_that_breaks_the_contract_is_refused():
+    assert contract_problems("x", object()) == ["method module 'x' must define METHOD = Method(...), found object"]
+    broken = Method(description="", writer=None, reader=print, bytes_per_image=len, store_memory_factor=0,
+                    options={"level": Option("fast", "a level", kind=int)})  # fmt: skip
+    assert contract_problems("x", broken) == [
+        "method 'x': description must be one non-empty line",
+        "method 'x': writer must be callable",
+        "method 'x': store_memory_factor must be positive",
+        "method 'x': option 'level': its default 'fast' is not of type int",
+    ]
+
+
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_encoding_is_timed_apart_where_a_method_encodes(method, source):
-    """Methods that encode (PNG, pickle, records) expose encode_only; its rows split a store's time."""
-    module = methods.load(method)
-    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=64, machine_id="test")
-    rows = harness.measure_encoding(method, module, 100, source, settings)
-    if not hasattr(module, "encode_only"):
+    """Methods that encode (PNG, pickle, records) declare encode; its rows split a store's time."""
+    job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=64)
+    rows = storing.measure_encoding(job, 100)
+    if job.method.encode is None:
         assert rows == [] and method in {"npy", "hdf5", "hdf5_chunked"}
         return
-    assert [(r["operation"], r["pattern"], r["warmup"]) for r in rows] == [("store_many", "encode_only", 1)] + [
-        ("store_many", "encode_only", 0)
+    assert [(r.operation, r.pattern, r.warmup) for r in rows] == [("store_many", PatternName.ENCODE_ONLY, 1)] + [
+        ("store_many", PatternName.ENCODE_ONLY, 0)
     ] * 2
-    assert all(float(r["seconds"]) > 0 for r in rows)
-    encoded = module.encode_only(*source.take(np.arange(5)))
+    assert all(r.seconds > 0 for r in rows)
+    encoded = job.method.encode(*source.take(np.arange(5)))
     assert len(encoded) == 5 and all(len(bytes(item)) > 0 for item in encoded)
+
+
+def test_each_method_module_defines_only_its_method():
+    """Modules of the registry are methods; helper modules start with an underscore (or are base)."""
+    for name in ALL_METHODS:
+        assert isinstance(importlib.import_module(f"imgbench.methods.{name}").METHOD, Method)

@@ -12,46 +12,50 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from imgbench import environment, harness, methods, plots, report, stats, usage
-from imgbench.fsutil import read_csv, write_csv_atomic
+from conftest import make_job
+from imgbench import aggregate, environment, plots, reading, report, stats, storing, usage
+from imgbench import rows as timing_rows
+from imgbench.fsutil import read_csv
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ["disk", "hdf5", "lmdb", "npy"]
 CUTOFFS = [10, 40]
-PATTERNS = [harness.Pattern(), harness.Pattern("random"), harness.Pattern("batch", batch_size=4),
-            harness.Pattern("parallel", workers=2), harness.Pattern("single_latency", reads=10)]  # fmt: skip
+PATTERNS = [reading.Pattern(), reading.Pattern("random"), reading.Pattern("batch", batch_size=4),
+            reading.Pattern("parallel", workers=2), reading.Pattern("single_latency", reads=10)]  # fmt: skip
 
 
-def measure(source, stores: Path) -> tuple[list[dict], list[dict]]:
-    """Timing rows and disk usage rows of a tiny run; the extra patterns at the largest cutoff only."""
-    settings = harness.Settings(repeats=2, warmup_runs=1, chunk_images=8)
-    rows, used = [], []
+def measure(source, stores: Path, raw: Path) -> tuple[list[Path], list[Path]]:
+    """Raw timing and usage CSVs of a tiny run; the extra patterns at the largest cutoff only."""
+    timings, used = [], []
     for method in METHODS:
-        module = methods.load(method)
+        job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=8)
+        rows = []
         for n in CUTOFFS:
             path = stores / method / str(n)
-            rows += harness.measure_store(method, module, "store_many", n, path, source, settings)
+            rows += storing.measure_store(job, "store_many", n, path)
             patterns = PATTERNS if n == max(CUTOFFS) else PATTERNS[:1]
-            rows += harness.measure_reads(method, module, "read_many", n, path, source, settings, patterns)
-            used.append({"method": method, "n_images": n, **usage.disk_usage(path), "raw_bytes": n * 3072})
+            rows += reading.measure_reads(job, "read_many", n, path, patterns)
+            used.append(raw / f"{method}-{n}-usage.csv")
+            usage.write_usage(used[-1], method, n, path, source.image_bytes)
         single = stores / method / "single"
-        rows += harness.measure_store(method, module, "store_single", 1, single, source, settings)
-        rows += harness.measure_reads(method, module, "read_single", 1, single, source, settings, PATTERNS[:1])
-    return rows, used
+        rows += storing.measure_store(job, "store_single", 1, single)
+        rows += reading.measure_reads(job, "read_single", 1, single, PATTERNS[:1])
+        timings.append(raw / f"{method}.csv")
+        timing_rows.write_rows(timings[-1], rows)
+    return timings, used
 
 
 @pytest.fixture(scope="module")
 def tables(source, tmp_path_factory, monkeypatch_module) -> dict:
     """summary.csv, disk_usage.csv, scaling.csv and environment.json of the tiny run."""
     out = tmp_path_factory.mktemp("results")
-    rows, used = measure(source, out / "stores")
-    summary = stats.summarise(rows)
     # The real threshold (1000 images) is beyond this tiny run; lowered so the fit lines get drawn too.
     monkeypatch_module.setattr(stats, "SCALING_MIN_IMAGES", min(CUTOFFS))
-    paths = {name: out / name for name in ("summary.csv", "disk_usage.csv", "scaling.csv", "environment.json")}
-    write_csv_atomic(paths["summary.csv"], summary, stats.SUMMARY_COLUMNS)
-    write_csv_atomic(paths["disk_usage.csv"], used, usage.COLUMNS)
-    write_csv_atomic(paths["scaling.csv"], stats.scaling(summary), stats.SCALING_COLUMNS)
+    paths = {name: out / name for name in ("timings.csv", "disk_usage.csv", "summary.csv", "scaling.csv",
+                                           "environment.json")}  # fmt: skip
+    timings, used = measure(source, out / "stores", out / "raw")
+    aggregate.aggregate(timings, used, paths["timings.csv"], paths["disk_usage.csv"], paths["summary.csv"],
+                        paths["scaling.csv"])  # fmt: skip
     config = {"methods": METHODS, "cutoffs": CUTOFFS, "repeats": 2, "warmup_runs": 1, "durability": "none"}
     record = environment.environment_record(out, REPO, config)
     paths["environment.json"].write_text(json.dumps(record, default=str))
@@ -89,8 +93,8 @@ def test_draw_all_writes_every_figure(tables, tmp_path):
 
 def test_pattern_figures_say_when_patterns_were_not_measured(tables, tmp_path):
     """Without pattern rows the same files are written, as placeholders (the rule's outputs are fixed)."""
-    summary = plots.load_summary(tables["summary.csv"])
-    usage_rows, scaling = plots.load_usage(tables["disk_usage.csv"]), plots.load_scaling(tables["scaling.csv"])
+    summary, usage_rows, scaling = plots.load_tables(tables["summary.csv"], tables["disk_usage.csv"],
+                                                     tables["scaling.csv"])  # fmt: skip
     sequential = [row for row in summary if row["pattern"] == "sequential"]
     for name in ("access_patterns", "read_latency"):
         full, empty = tmp_path / f"{name}.png", tmp_path / f"{name}-empty.png"
@@ -127,7 +131,11 @@ def test_summary_markdown_names_every_method_and_the_fastest(tables, tmp_path):
         assert table.count("(fastest)") == 1, section
     summary = read_csv(tables["summary.csv"])
     fastest_store = min(
-        (r for r in summary if r["operation"] == "store_many" and r["n_images"] == str(max(CUTOFFS))),
+        (
+            r
+            for r in summary
+            if (r["operation"], r["pattern"], r["n_images"]) == ("store_many", "sequential", str(max(CUTOFFS)))
+        ),
         key=lambda r: float(r["median"]),
     )
     assert f"| {fastest_store['method']} (fastest) |" in text

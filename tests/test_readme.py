@@ -6,8 +6,10 @@ import statistics
 import sys
 from pathlib import Path
 
-from imgbench import harness, methods, readme, stats
-from imgbench.fsutil import read_csv, write_csv_atomic
+from conftest import make_job
+from imgbench import aggregate, reading, readme, stats, storing, usage
+from imgbench import rows as timing_rows
+from imgbench.fsutil import read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 100
@@ -22,14 +24,16 @@ def tutorial_baseline():
 
 
 def our_results(source, tmp_path) -> Path:
-    settings = harness.Settings(repeats=3, warmup_runs=1, chunk_images=50, machine_id="test")
-    rows = []
+    """A tiny run of disk and npy, aggregated into the tables a real run writes (but environment.json)."""
+    raw, results = tmp_path / "raw", tmp_path / "results"
     for method in ("disk", "npy"):
-        module, store = methods.load(method), tmp_path / "stores" / method
-        rows += harness.measure_store(method, module, "store_many", N, store, source, settings)
-        rows += harness.measure_reads(method, module, "read_many", N, store, source, settings, [harness.Pattern()])
-    results = tmp_path / "results"
-    write_csv_atomic(results / "timings.csv", rows, harness.COLUMNS)
+        job, store = make_job(method, source, repeats=3, warmup_runs=1, chunk_images=50), tmp_path / "stores" / method
+        rows = storing.measure_store(job, "store_many", N, store)
+        rows += reading.measure_reads(job, "read_many", N, store, [reading.Pattern()])
+        timing_rows.write_rows(raw / f"{method}.csv", rows)
+        usage.write_usage(raw / f"{method}-usage.csv", method, N, store, source.image_bytes)
+    names = [results / name for name in ("timings.csv", "disk_usage.csv", "summary.csv", "scaling.csv")]
+    aggregate.aggregate([raw / "disk.csv", raw / "npy.csv"], [raw / "disk-usage.csv", raw / "npy-usage.csv"], *names)
     return results
 
 
@@ -49,8 +53,8 @@ def test_tutorial_block_sets_the_tutorials_medians_beside_ours(source, source_di
     table = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ") for line in text.splitlines()
              if line.startswith("| ") and not line.startswith("| method")}  # fmt: skip
 
-    ours = {(r["method"], r["operation"]): r["median"] for r in stats.summarise(read_csv(results / "timings.csv"))
-            if r["cache"] in ("", "warm")}  # fmt: skip
+    summary = stats.records(stats.load_summary(results / "summary.csv"))
+    ours = {(r["method"], r["operation"]): r["median"] for r in summary if r["cache"] in ("", "warm")}
     for method in ("disk", "npy"):
         for column, operation in ((1, "store_many"), (3, "read_many")):
             theirs = [float(r["seconds"]) for r in tutorial if (r["method"], r["operation"]) == (method, operation)]
@@ -61,12 +65,16 @@ def test_tutorial_block_sets_the_tutorials_medians_beside_ours(source, source_di
 
 def test_results_block_has_a_row_per_method_and_the_machine(source, tmp_path):
     results = our_results(source, tmp_path)
-    write_csv_atomic(results / "disk_usage.csv", [], ["method", "n_images", "bytes_allocated", "raw_bytes", "n_files"])
     config = {"durability": "none", "repeats": 3, "large_cutoff": 10000, "repeats_large": 3, "warmup_runs": 1,
               "dataset": {"source": "synthetic"}}  # fmt: skip
     machine = {"cpu_model": "TestCPU", "cpu_cores": 2, "memory_bytes": 1 << 30, "os_name": "TestOS", "os": "Linux",
-               "filesystem": {"type": "ext4"}, "python": "3.11", "git_commit": "abc", "config": config}  # fmt: skip
+               "filesystem": {"type": "ext4"}, "python": "3.11", "git_commit": "abc", "machine_id": "m1",
+               "config": config}  # fmt: skip
     (results / "environment.json").write_text(json.dumps(machine))
     text = readme.results_table(results)
     rows = [line for line in text.splitlines() if line.startswith("| disk") or line.startswith("| npy")]
     assert len(rows) == 2 and "at 100 images" in text and "TestCPU, 2 cores, 1.0 GiB" in text
+    summary = stats.records(stats.load_summary(results / "summary.csv"))
+    disk_store = next(r for r in summary if (r["method"], r["operation"], r["pattern"]) == ("disk", "store_many",
+                                                                                           "sequential"))  # fmt: skip
+    assert rows[0].split(" | ")[1] == f"{disk_store['median']:.4g} ({disk_store['q1']:.4g}–{disk_store['q3']:.4g})"

@@ -10,6 +10,7 @@ import yaml
 
 from conftest import copy_workflow, run_snakemake, start_snakemake
 from imgbench import dataset, methods
+from imgbench.repeats import leftover_repeats
 from imgbench.source import Source
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,8 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     run = start_snakemake(workdir, "--configfile", "test.yaml")
     store = workdir / "results" / "stores" / "disk" / "4000"
     deadline = time.monotonic() + 300
-    while not (store.exists() and len(os.listdir(store)) > 500):
+    # Mid-store: a repeat directory of the 4,000-image store half full (the store itself appears at the end).
+    while not any(p.name.startswith(".4000.") and len(os.listdir(p)) > 500 for p in leftover_repeats(store.parents[1])):
         assert run.poll() is None and time.monotonic() < deadline, "the big store job never started"
         time.sleep(0.05)
     os.killpg(run.pid, signal.SIGKILL)  # Snakemake and its job die at once, as on a power cut
@@ -38,7 +40,7 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     run_snakemake(workdir, "--configfile", "test.yaml")
     rows = (workdir / "results" / "timings.csv").read_text().splitlines()
     assert sum(",store_many,4000,sequential," in row for row in rows) == 3  # warm-up + 2 repeats
-    reader = methods.load("disk").Reader(store)
+    reader = methods.load("disk").reader(store)
     images, labels = reader.read(np.arange(4000))
     expected_images, expected_labels = Source(workdir / "results" / "source").take(np.arange(4000))
     np.testing.assert_array_equal(images, expected_images)

@@ -4,9 +4,11 @@ import re
 
 import pytest
 
-from imgbench import space
+from imgbench import methods, space
 from imgbench.errors import BenchmarkError
 from imgbench.space import ARCHIVE_BYTES, MARGIN, SOURCE_BYTES, Planned
+
+NPY_BYTES = methods.load("npy").bytes_per_image(3072)  # a CIFAR image in npy's own estimate
 
 
 def test_a_run_that_does_not_fit_stops_with_both_parts_named(tmp_path):
@@ -32,13 +34,13 @@ def test_the_dataset_and_the_archive_are_counted_only_when_missing(tmp_path):
     (results / "source").mkdir(parents=True)
     (results / "source" / "images.npy").write_bytes(b"unpickled")
     planned = space.planned_usage(results, ["npy"], [1000], archive=archive)
-    assert planned == Planned(dataset_bytes=0, stores_bytes=int(1000 * 3100 * MARGIN))
+    assert planned == Planned(dataset_bytes=0, stores_bytes=int(1000 * NPY_BYTES * MARGIN))
     assert space.planned_bytes(results, ["npy"], [1000], 1) == planned.total_bytes
 
 
 def test_stores_count_the_extra_passes_of_the_largest_store(tmp_path):
     three = space.planned_usage(tmp_path, ["npy"], [10, 1000], passes=3).stores_bytes
-    assert three == int((10 + 1000 + 2 * 1000) * 3100 * MARGIN)
+    assert three == int((10 + 1000 + 2 * 1000) * NPY_BYTES * MARGIN)
 
 
 def message(dataset_bytes: int, stores_bytes: int, free: int) -> str:

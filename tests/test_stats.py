@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 
 from imgbench import stats
@@ -11,9 +12,17 @@ def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="
     return {
         "method": method, "operation": operation, "n_images": n, "pattern": "sequential", "batch_size": 0,
         "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
-        "op_images": op_images or n, "peak_rss_bytes": 1000, "peak_private_bytes": 600, "p50_seconds": "",
-        "p95_seconds": "", "p99_seconds": "", "cache_verified": "",
+        "op_images": op_images or n, "raw_bytes": (op_images or n) * 3072, "peak_rss_bytes": 1000,
+        "peak_private_bytes": 600, "p50_seconds": None, "p95_seconds": None, "p99_seconds": None,
+        "cache_verified": None,
     }  # fmt: skip
+
+
+def summarise(rows) -> list[dict]:
+    """stats.summarise on a timings table built from these rows, as plain dicts."""
+    frame = pd.DataFrame(rows).astype({"p50_seconds": float, "p95_seconds": float, "p99_seconds": float,
+                                       "cache_verified": "Int64"})  # fmt: skip
+    return stats.records(stats.summarise(frame))
 
 
 def test_describe_known_values():
@@ -32,7 +41,7 @@ def test_single_sample_has_zero_spread():
 
 def test_warmup_rows_are_left_out():
     rows = [row(100.0, warmup=1), row(1.0), row(1.02), row(0.98)]
-    (summary,) = stats.summarise(rows)
+    (summary,) = summarise(rows)
     assert summary["n_repeats"] == 3 and summary["max"] == 1.02 and summary["noisy"] == 0
     assert summary["us_per_image"] == pytest.approx(1.0 / 100 * 1e6)
     assert summary["mb_per_s"] == pytest.approx(100 * 3072 / 1.0 / 1e6)
@@ -41,7 +50,7 @@ def test_warmup_rows_are_left_out():
 def test_groups_are_kept_apart_and_ratio_to_npy():
     rows = [row(2.0), row(4.0, method="npy"), row(3.0, cache="cold", operation="read_many")]
     rows += [row(1.0, method="npy", cache="cold", operation="read_many")]
-    summary = {(r["method"], r["operation"]): r for r in stats.summarise(rows)}
+    summary = {(r["method"], r["operation"]): r for r in summarise(rows)}
     assert len(summary) == 4
     assert summary[("disk", "store_many")]["ratio_to_npy"] == pytest.approx(0.5)
     assert summary[("disk", "read_many")]["ratio_to_npy"] == pytest.approx(3.0)
@@ -51,6 +60,17 @@ def test_groups_are_kept_apart_and_ratio_to_npy():
 def test_scaling_recovers_a_power_law():
     a, b = 2e-5, 1.1
     rows = [row(a * n**b, n=n) for n in (10, 1000, 10000, 100000)]
-    (fit,) = stats.scaling(stats.summarise(rows))
+    (fit,) = stats.records(stats.scaling(pd.DataFrame(summarise(rows))))
     assert fit["b"] == pytest.approx(b) and fit["a"] == pytest.approx(a)
     assert fit["n_points"] == 3 and fit["n_min"] == 1000  # the 10-image point is left out of the fit
+
+
+def test_summary_columns_and_missing_values_are_typed(tmp_path):
+    """Through the CSV and back: stores have an empty cache, percentiles only where measured."""
+    summary = pd.DataFrame(summarise([row(1.0), row(2.0, cache="warm", operation="read_many")]))
+    path = tmp_path / "summary.csv"
+    summary.to_csv(path, index=False)
+    loaded = stats.load_summary(path)
+    assert list(loaded.columns) == stats.SUMMARY_COLUMNS
+    assert loaded["cache"].tolist() == ["warm", ""] and loaded["p50"].isna().all()
+    assert loaded["n_repeats"].dtype == "int64" and loaded["median"].dtype == "float64"

@@ -45,10 +45,12 @@ def test_stopwatch_counts_only_timed_pieces():
 
 
 def test_outside_work_is_counted_by_kind_and_summarised():
-    timer.OUTSIDE.clear()
-    with timer.outside("sync"):
+    overhead = timer.Overhead()
+    assert overhead.summary() == "outside the timers: nothing counted"
+    with overhead("sync"):
         sum(range(10_000))
-    items = list(timer.outside_each("chunks", iter([1, 2, 3])))
+    items = list(overhead.each("chunks", iter([1, 2, 3])))
     assert items == [1, 2, 3]
-    assert set(timer.OUTSIDE) == {"sync", "chunks"} and all(s > 0 for s in timer.OUTSIDE.values())
-    assert timer.outside_summary().startswith("outside the timers: ") and "chunks" in timer.outside_summary()
+    assert set(overhead.seconds) == {"sync", "chunks"} and all(s > 0 for s in overhead.seconds.values())
+    assert overhead.summary().startswith("outside the timers: ") and "chunks" in overhead.summary()
+    assert timer.Overhead().seconds == {}  # each job has its own

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from imgbench import harness, methods
+from conftest import make_job
+from imgbench import reading, storing, verify
 from imgbench.errors import BenchmarkError
+from imgbench.timer import Overhead
 
 N = 300
 
@@ -12,8 +14,8 @@ N = 300
 def test_matching_reads_pass_including_repeated_indices(source):
     indices = np.array([5, len(source) + 5, 17, 0])  # image i is source image i % len(source)
     images, labels = source.take(indices)
-    harness.verify(source, indices, images.copy(), labels.copy(), "test")
-    harness.verify(source, indices[:1], images[:1].copy(), labels[:1].copy(), "test")  # smaller after larger
+    verify.verify(source, indices, images.copy(), labels.copy(), "test")
+    verify.verify(source, indices[:1], images[:1].copy(), labels[:1].copy(), "test")  # smaller after larger
 
 
 def test_one_changed_pixel_names_the_image(source):
@@ -21,7 +23,7 @@ def test_one_changed_pixel_names_the_image(source):
     images, labels = source.take(indices)
     images[7, 31, 0, 2] ^= 1
     with pytest.raises(BenchmarkError, match=r"differ from the source \(first bad images: \[107\]\)"):
-        harness.verify(source, indices, images, labels, "test")
+        verify.verify(source, indices, images, labels, "test")
 
 
 def test_a_wrong_label_fails(source):
@@ -29,28 +31,27 @@ def test_a_wrong_label_fails(source):
     images, labels = source.take(indices)
     labels[3] = (labels[3] + 1) % 10
     with pytest.raises(BenchmarkError, match=r"first bad images: \[3\]"):
-        harness.verify(source, indices, images, labels, "test")
+        verify.verify(source, indices, images, labels, "test")
 
 
 def test_a_wrong_shape_fails(source):
     indices = np.arange(10)
     images, labels = source.take(indices)
     with pytest.raises(BenchmarkError, match=r"read \(10, 32, 32\) uint8, expected \(10, 32, 32, 3\)"):
-        harness.verify(source, indices, images[..., 0].copy(), labels, "test")
+        verify.verify(source, indices, images[..., 0].copy(), labels, "test")
 
 
 def test_a_corrupted_store_fails_the_read(source, tmp_path):
     """A real npy store with one byte flipped on disk: the timed read job must stop with the image's index."""
-    settings = harness.Settings(repeats=1, warmup_runs=0, chunk_images=64, caches=["cold"], machine_id="test")
-    module = methods.load("npy")
+    job = make_job("npy", source, repeats=1, warmup_runs=0, chunk_images=64, caches=("cold",))
     path = tmp_path / "store"
-    harness.measure_store("npy", module, "store_many", N, path, source, settings)
+    storing.measure_store(job, "store_many", N, path)
     (stored,) = [file for file in path.iterdir() if file.suffix == ".npy" and "label" not in file.name]
     data = bytearray(stored.read_bytes())
     data[-3072 * 10] ^= 0xFF  # a byte of image N - 10
     stored.write_bytes(bytes(data))
     with pytest.raises(BenchmarkError, match=rf"first bad images: \[{N - 10}\]"):
-        harness.measure_reads("npy", module, "read_many", N, path, source, settings, [harness.Pattern()])
+        reading.measure_reads(job, "read_many", N, path, [reading.Pattern()])
 
 
 SOURCE_IMAGES = 200  # conftest: 5 batches of 40
@@ -77,16 +78,15 @@ def test_same_bytes_compares_non_contiguous_arrays_too(source):
     images, _ = source.take(np.arange(20))
     changed = images.copy()
     changed[3, 0, 0, 0] ^= 1
-    assert harness.same_bytes(images, images.copy())
-    assert not harness.same_bytes(images, changed)
-    assert harness.same_bytes(images[::2], images.copy()[::2])  # strided: compared element by element
-    assert not harness.same_bytes(images[1::2], changed[1::2])
+    assert verify.same_bytes(images, images.copy())
+    assert not verify.same_bytes(images, changed)
+    assert verify.same_bytes(images[::2], images.copy()[::2])  # strided: compared element by element
+    assert not verify.same_bytes(images[1::2], changed[1::2])
 
 
-def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source, monkeypatch):
-    """Single-image reads wait for VERIFY_BATCH_BYTES; the flush at the end checks what is left."""
-    monkeypatch.setattr(harness, "VERIFY_BATCH_BYTES", 10 * 3072)
-    verifier = harness.Verifier(source, "test")
+def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source):
+    """Single-image reads wait for the batch's bytes; the flush at the end checks what is left."""
+    verifier = verify.Verifier(source, "test", Overhead(), batch_bytes=10 * source.image_bytes)
     for index in range(25):
         images, labels = source.take([index])
         if index == 22:
@@ -100,4 +100,4 @@ def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source
 def test_a_read_of_the_wrong_shape_fails_before_batching(source):
     images, labels = source.take(np.arange(3))
     with pytest.raises(BenchmarkError, match=r"read \(3, 32, 32\) uint8"):
-        harness.Verifier(source, "test").add(np.arange(3), images[..., 0].copy(), labels)
+        verify.Verifier(source, "test", Overhead()).add(np.arange(3), images[..., 0].copy(), labels)

@@ -56,24 +56,31 @@ def archive_path():
     return DOWNLOADED_ARCHIVE
 
 
-def settings_for(n_images):
-    """Harness settings for one job; only what that job uses, so unrelated edits do not rerun it."""
+def settings_for(n_images, caches=None):
+    """Harness settings for one job (imgbench.settings.Settings); only what that job uses, so that
+    unrelated edits do not rerun it."""
     return {
         "durability": config["durability"],
         "repeats": imgbench_config.repeats_for(config, n_images),
         "warmup_runs": config["warmup_runs"],
         "chunk_images": config["chunk_images"],
-        "caches": config["cache"],
+        "caches": config["cache"] if caches is None else caches,
         "seed": config["seed"],
         "prime_memory": config["prime_memory"],
     }
 
 
+def method_options(method):
+    """The method's writer options as the config gives them (the job fills in the declared defaults: loading
+    every method here would import h5py, lmdb and Pillow before every run)."""
+    return config["method_options"].get(method, {})
+
+
 def store_settings(wildcards):
-    settings = settings_for(int(wildcards.n_images))
-    del settings["caches"]  # stores do not depend on the read cache modes
-    settings["options"] = config["method_options"].get(wildcards.method, {})
-    return settings
+    """Stores do not depend on the read cache modes: an edit of `cache` must not rerun them."""
+    return settings_for(int(wildcards.n_images), caches=[]) | {
+        "options": method_options(wildcards.method)
+    }
 
 
 def read_settings(wildcards):
@@ -81,9 +88,7 @@ def read_settings(wildcards):
 
 
 def single_settings(wildcards):
-    settings = settings_for(1)
-    settings["options"] = config["method_options"].get(wildcards.method, {})
-    return settings
+    return settings_for(1) | {"options": method_options(wildcards.method)}
 
 
 def runtime_minutes(wildcards):
@@ -154,7 +159,13 @@ def before_run():
             imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
     passes = config["warmup_runs"] + max(config["repeats"], config["repeats_large"])
     try:
-        check_free_space(Path(RESULTS), config["methods"], config["cutoffs"], passes)
+        check_free_space(
+            Path(RESULTS),
+            config["methods"],
+            config["cutoffs"],
+            passes,
+            archive=Path(archive_path()),
+        )
     except BenchmarkError as error:
         sys.exit(f"ERROR: {error}")
 

@@ -2,23 +2,14 @@
 
 from pathlib import Path
 
-from imgbench import harness, lock, methods, repeats, timer
-from imgbench.fsutil import write_csv_atomic
-from imgbench.job import logged
-from imgbench.source import Source
+from imgbench import reading, repeats, storing
+from imgbench.job import timed_job
+from imgbench.rows import Operation, write_rows
 
-method = snakemake.wildcards.method
-# The lock before the log: a job that waits must not write into the log of the job it waits for.
-with lock.held(snakemake.params.timing_lock, f"single {method}") as waited, logged(snakemake):
-    print(waited) if waited else None
-    repeats.remove_leftover_repeats(Path(snakemake.output.store).parents[1])
-    settings = harness.Settings(**snakemake.params.settings)
-    module, source, store = (
-        methods.load(method),
-        Source(Path(snakemake.input.images).parent),
-        snakemake.output.store,
-    )
-    rows = harness.measure_store(method, module, "store_single", 1, store, source, settings)
-    rows += harness.measure_reads(method, module, "read_single", 1, store, source, settings, [harness.Pattern()])
-    write_csv_atomic(snakemake.output.timings, rows, harness.COLUMNS)
-    print(timer.outside_summary())
+with timed_job(snakemake, f"single {snakemake.wildcards.method}") as job:
+    store = Path(snakemake.output.store)
+    with job.overhead("delete"):
+        repeats.remove_leftover_repeats(store.parents[1])
+    rows = storing.measure_store(job, Operation.STORE_SINGLE, 1, store)
+    rows += reading.measure_reads(job, Operation.READ_SINGLE, 1, store, [reading.Pattern()])
+    write_rows(snakemake.output.timings, rows)

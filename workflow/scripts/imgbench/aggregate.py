@@ -3,9 +3,10 @@
 import sys
 from pathlib import Path
 
-from imgbench import harness, stats, usage
+from imgbench import rows as timing_rows
+from imgbench import stats, usage
 from imgbench.errors import BenchmarkError
-from imgbench.fsutil import read_csv, write_csv_atomic
+from imgbench.fsutil import read_csv, write_csv_atomic, write_frame_atomic
 
 
 def gather(paths: list[Path], columns: list[str]) -> list[dict]:
@@ -36,10 +37,10 @@ def check_timings(rows: list[dict]) -> None:
 
 
 def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling) -> None:
-    rows = gather(timing_files, harness.COLUMNS)
+    rows = gather(timing_files, timing_rows.COLUMNS)
     check_timings(rows)
-    write_csv_atomic(out_timings, rows, harness.COLUMNS)
+    write_csv_atomic(out_timings, rows, timing_rows.COLUMNS)
     write_csv_atomic(out_usage, gather(usage_files, usage.COLUMNS), usage.COLUMNS)
-    summary = stats.summarise(rows)
-    write_csv_atomic(out_summary, summary, stats.SUMMARY_COLUMNS)
-    write_csv_atomic(out_scaling, stats.scaling(summary), stats.SCALING_COLUMNS)
+    summary = stats.summarise(stats.load_timings(out_timings))
+    write_frame_atomic(out_summary, summary)
+    write_frame_atomic(out_scaling, stats.scaling(summary))

@@ -1,10 +1,20 @@
-"""Page-cache control for cold reads: evict a store's files and measure how much of them is resident."""
+"""Page-cache states for reads: evict a store's files, warm them, and measure how much of them is resident.
+
+``ensure(mode, files, store_bytes)`` puts a store in the asked state and says whether it got there: cold
+means at most COLD_MAX_RESIDENT of its pages in the page cache (after os.sync and POSIX_FADV_DONTNEED on
+every file), warm at least WARM_MIN_RESIDENT (every file read again if not). Residency is measured with
+cachestat(2) (Linux 6.5+) or mincore(2), on every file or on a seeded sample of RESIDENCY_SAMPLE_FILES.
+Only file data is evicted: the kernel's inode and directory caches stay warm.
+"""
 
 import ctypes
 import errno
+import functools
 import mmap
 import os
 import random
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from imgbench.fsutil import files_under
@@ -26,6 +36,12 @@ MAP_FAILED = ctypes.c_void_p(-1).value
 
 # Residency is measured on all files of a store up to this many, else on a seeded random sample.
 RESIDENCY_SAMPLE_FILES = 1000
+COLD_MAX_RESIDENT, WARM_MIN_RESIDENT = 0.05, 0.95
+
+
+class CacheMode(StrEnum):
+    WARM = "warm"
+    COLD = "cold"
 
 
 class _Range(ctypes.Structure):
@@ -38,23 +54,34 @@ class _CacheStat(ctypes.Structure):
 
 SYS_CACHESTAT = 451  # Linux 6.5+, the same number on every architecture
 _libc.syscall.restype = ctypes.c_long
-_cachestat_works = [True]  # False once the kernel said ENOSYS: mincore from then on
-_WHOLE_FILE, _stat = _Range(0, 0), _CacheStat()
+_WHOLE_FILE = _Range(0, 0)
+
+
+def _cachestat(fd: int, stat: _CacheStat) -> int:
+    return _libc.syscall(SYS_CACHESTAT, fd, ctypes.byref(_WHOLE_FILE), ctypes.byref(stat), 0)
+
+
+@functools.cache
+def kernel_has_cachestat() -> bool:
+    """Whether this kernel answers cachestat(2) (no ENOSYS, and no seccomp filter answering EPERM)."""
+    fd = os.open(os.__file__, os.O_RDONLY)
+    try:
+        return _cachestat(fd, _CacheStat()) == 0 or ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM)
+    finally:
+        os.close(fd)
 
 
 def cached_pages(fd: int) -> int | None:
     """Pages of the open file in the page cache, by cachestat(2); None where the kernel lacks it.
 
-    It needs no mapping: 6-9 ms for 1,000 PNG files here, against 26-40 ms for mmap plus mincore.
+    It needs no mapping: 6-9 ms for 1,000 PNG files, against 26-40 ms for mmap plus mincore.
     """
-    if not _cachestat_works[0]:
+    if not kernel_has_cachestat():
         return None
-    if _libc.syscall(SYS_CACHESTAT, fd, ctypes.byref(_WHOLE_FILE), ctypes.byref(_stat), 0) == 0:
-        return _stat.cache
-    if ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM):  # EPERM: a seccomp filter that blocks it
+    stat = _CacheStat()
+    if _cachestat(fd, stat) != 0:
         raise OSError(ctypes.get_errno(), "cachestat failed")
-    _cachestat_works[0] = False
-    return None
+    return stat.cache
 
 
 def mincore_pages(fd: int, size: int, path: Path) -> int:
@@ -113,7 +140,7 @@ def release(root: Path, files: list[Path] | None = None, size: int | None = None
     freed, and the fraction still resident.
 
     Freed just before a timed operation, those pages are backed by the host and the operation can reuse
-    them, so a prime needs to touch only the rest (memory.py, harness.prime_rest).
+    them, so a prime needs to touch only the rest (memory.prime_rest).
     """
     files = files if files is not None else files_under(root)
     size = size if size is not None else sum(path.stat().st_size for path in files)
@@ -121,3 +148,32 @@ def release(root: Path, files: list[Path] | None = None, size: int | None = None
     evict(root, files)
     after = resident_fraction(root, files)
     return max(int((before - after) * size), 0), after
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """What a store's page cache was just before a timed read: the resident fraction measured, whether that
+    is the asked state, and the bytes of page cache an eviction freed (host-backed: priming counts them)."""
+
+    resident_fraction: float
+    verified: bool
+    released_bytes: int
+
+
+def warm(files: list[Path]) -> None:
+    for file in files:
+        with open(file, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+
+
+def ensure(mode: CacheMode, root: Path, files: list[Path], store_bytes: int) -> CacheState:
+    """Put the store's files in the asked cache state and measure it."""
+    if mode == CacheMode.COLD:
+        released, fraction = release(root, files, store_bytes)
+        return CacheState(fraction, fraction <= COLD_MAX_RESIDENT, released)
+    fraction = resident_fraction(root, files)
+    if fraction < WARM_MIN_RESIDENT:  # pages reclaimed since the last read (docs/virtual-machines.md: DAMON)
+        warm(files)
+        fraction = resident_fraction(root, files)
+    return CacheState(fraction, fraction >= WARM_MIN_RESIDENT, 0)

@@ -1,6 +1,5 @@
 """Config validation: the JSON schema plus the method registry; messages name key, value and rule."""
 
-import inspect
 from pathlib import Path
 
 import yaml
@@ -110,19 +109,14 @@ def validate(config: dict) -> dict:
 
 
 def option_problems(method_options: dict) -> list[str]:
-    """Options must name a known method and keyword arguments its Writer accepts."""
+    """Options must name a known method and be options it declares, with allowed values (methods/base.py)."""
     problems = []
     for method, options in method_options.items():
         key = f"config key 'method_options.{method}'"
         if method not in methods.available():
             problems.append(f"{key}: unknown method {method!r}; known methods: {', '.join(methods.available())}")
             continue
-        signature = inspect.signature(methods.load(method).Writer)
-        accepted = [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        for name in options:
-            if name not in accepted:
-                allowed = ", ".join(accepted) if accepted else "none"
-                problems.append(f"{key}: unknown option {name!r}; {method} accepts: {allowed}")
+        problems += [f"{key}: {problem}" for problem in methods.load(method).option_problems(options)]
     return problems
 
 

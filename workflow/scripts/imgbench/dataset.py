@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_BYTES
 from imgbench.errors import BenchmarkError
 
+CIFAR_ROW_BYTES = 32 * 32 * 3  # one image in CIFAR-10's channel-planar rows
 BATCH_DIR = "cifar-10-batches-py"
 TRAIN_BATCHES = [f"data_batch_{k}" for k in range(1, 6)]
 LABEL_NAMES = [
@@ -177,8 +177,8 @@ def checked_batch(archive: Path, name: str, batch) -> tuple[np.ndarray, np.ndarr
         rows, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
     except ValueError as error:  # ragged nested lists
         raise bad(f"has data or labels that are not arrays ({error})") from error
-    if rows.ndim != 2 or rows.shape[1] != IMAGE_BYTES or len(rows) == 0:
-        raise bad(f"has image data of shape {rows.shape}, not (N, {IMAGE_BYTES})")
+    if rows.ndim != 2 or rows.shape[1] != CIFAR_ROW_BYTES or len(rows) == 0:
+        raise bad(f"has image data of shape {rows.shape}, not (N, {CIFAR_ROW_BYTES})")
     if rows.dtype != np.uint8:
         if rows.dtype.kind not in "iu":
             raise bad(f"has image data of type {rows.dtype}, not uint8")

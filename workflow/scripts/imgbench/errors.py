@@ -6,4 +6,9 @@ class BenchmarkError(Exception):
 
 
 class RetryStore(Exception):
-    """A method had to grow (e.g. an LMDB map): the attempt is discarded and the store redone."""
+    """A method had to grow (e.g. an LMDB map): the attempt is discarded and the store redone from empty,
+    with the writer options changed as ``options`` says (kept for the later repeats of the same job)."""
+
+    def __init__(self, reason: str, options: dict):
+        super().__init__(reason)
+        self.options = options

@@ -100,6 +100,15 @@ def write_csv_atomic(path: Path, rows: list[dict], columns: list[str]) -> None:
     os.replace(tmp, path)
 
 
+def write_frame_atomic(path: Path, frame) -> None:
+    """Write a pandas DataFrame as CSV through a temporary file renamed over path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))

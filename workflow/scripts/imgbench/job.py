@@ -1,9 +1,15 @@
-"""Glue for the Snakemake scripts: log to the job's log file, and turn expected errors into one message."""
+"""Glue for the Snakemake scripts: log to the job's log file, turn expected errors into one message, and
+set up a timed job (its lock, its log, its measuring context)."""
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
+from imgbench import environment, lock, methods
 from imgbench.errors import BenchmarkError
+from imgbench.measurement import Job
+from imgbench.settings import Settings
+from imgbench.source import Source
 
 
 class Tee:
@@ -40,3 +46,21 @@ def logged(snakemake):
             sys.exit(1)
         finally:
             sys.stdout, sys.stderr = terminal_out, terminal_err
+
+
+@contextmanager
+def timed_job(snakemake, description: str):
+    """A timed job's body: holding the timing lock (taken before the log is opened, so that a job that
+    waits never writes into the log of the job it waits for), logged, with its Job; the log's last line
+    says where the time outside the timers went."""
+    with lock.held(snakemake.params.timing_lock, description) as waited, logged(snakemake):
+        if waited:
+            print(waited)
+        name = snakemake.wildcards.method
+        method = methods.load(name)
+        params = snakemake.params.settings
+        params = params | {"options": method.with_defaults(params.get("options", {}))}
+        job = Job(name, method, Source(Path(snakemake.input.images).parent),
+                  Settings.from_params(params, environment.machine_id()))  # fmt: skip
+        yield job
+        print(job.overhead.summary())

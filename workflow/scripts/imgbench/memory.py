@@ -1,25 +1,31 @@
-"""Give the kernel host-backed free memory just before a timed operation (README, "VM effects").
+"""Memory around a timed operation: priming (and when it is worth it), and the operation's own peak memory.
 
-On a VM with free page reporting (virtio-balloon; this machine's kernel has page_reporting_order=11),
-memory the guest frees goes back to the host after about a second, and the next touch of each page
-costs a host fault. Measured here: a 300 MB np.save took 0.79-0.91 s when the memory it needed had
-been freed 4 s earlier, and 0.08-0.16 s right after a child process had touched 450 MB and exited.
-Without this, which of the two a timed store or cold read gets depends on timing, not on the method.
+Priming (docs/measuring.md explains it in full). On a VM with free page reporting, memory the guest frees
+goes back to the host after about a second and the next touch of each page costs a host fault, so whether
+a short store or cold read finds fresh memory depends on what the machine did a second before, not on the
+method. ``prime()`` forks a child that fills about the memory the operation will touch and exits; the
+operation, started at once, reuses those pages. Page cache freed just before counts: the previous repeat's
+evicted files, a cold read's own eviction (``prime_rest``). Priming is done only where it helps
+(``worth_priming``): operations that need at least PRIME_MIN_BYTES, at the warm-up and then while the
+previous repeat took under PRIME_BELOW_SECONDS. The child's memory is not the job's peak.
 
-prime() forks a child that fills nbytes of anonymous memory and exits; the kernel frees those pages
-and the timed operation that follows at once reuses them. The child's memory is not the job's, so it
-is kept out of peak_rss_bytes (harness.peak_rss_bytes counts this process and its read workers only).
-What did not work here: an in-memory memfd or an anonymous mmap (the save after them stayed at
-0.8-1.1 s), and a scratch file written and deleted, which helped np.save but made two of four PNG
-stores of 100,000 files take 71-76 s (unprimed: 31-35 s). On bare metal priming only costs a memory fill.
+Peaks. A row's peak memory is its own measurement's (``PeakMemory``): the resident high-water mark is reset
+when the measurement starts (``/proc/self/clear_refs``), and private memory (RssAnon) is sampled between
+the timed pieces from that moment on.
 """
 
 import os
+import resource
 import time
 
 import numpy as np
 
 PRIME_SLACK = 64 << 20  # chunk buffers and encoder scratch on top of the data itself
+PRIME_BELOW_SECONDS = 2.0  # freed memory goes back to the host after 1-2 s: longer operations gain nothing
+# Below this much fresh memory, priming's fork costs more than it saves: after it the job's pages are
+# copy-on-write, which added 0.1-0.25 ms to a 0.4-0.9 ms single-image store (A/B of 4 x 9 repeats).
+PRIME_MIN_BYTES = 16 << 20
+SAMPLE_INTERVAL = 0.005  # s; reading /proc/self/status takes about 40 us, and batch-1 reads sample per image
 
 
 def kib_field(path: str, name: str) -> int:
@@ -48,9 +54,25 @@ def prime(nbytes: int) -> int:
     return size
 
 
-_peak_private = [0]
-_last_sample = [0.0]
-SAMPLE_INTERVAL = 0.005  # s; reading /proc/self/status takes about 40 us, and batch-1 reads call this per image
+def worth_priming(enabled: bool, previous_seconds: float | None, need_bytes: int) -> bool:
+    """Prime only where it helps: operations that need at least PRIME_MIN_BYTES of fresh memory, at the
+    first repeat (the warm-up), and later when the same operation's previous repeat took under
+    PRIME_BELOW_SECONDS. Measured: priming before a 33 s PNG store made it 42-75 s (the host reclaiming the
+    primed memory while 100,000 files were created), while 0.1 s stores went from up to 0.9 s to 0.08-0.16 s.
+    """
+    short = previous_seconds is None or previous_seconds < PRIME_BELOW_SECONDS
+    return enabled and need_bytes >= PRIME_MIN_BYTES and short
+
+
+def prime_rest(need_bytes: int, released_bytes: int) -> None:
+    """Prime what page cache freed just before (released_bytes, host-backed) does not already cover."""
+    if need_bytes - released_bytes >= PRIME_MIN_BYTES:
+        prime(need_bytes - released_bytes)
+
+
+def read_need(cold: bool, store_bytes: int, chunk_bytes: int) -> int:
+    """Fresh memory a read touches: its chunk buffers, and when cold the store's pages in the page cache."""
+    return chunk_bytes + (store_bytes if cold else 0)
 
 
 def private_rss_bytes() -> int:
@@ -58,16 +80,46 @@ def private_rss_bytes() -> int:
     return kib_field("/proc/self/status", "RssAnon")
 
 
-def note_private_peak(force: bool = False) -> int:
-    """Sample RssAnon (between chunks, outside the timer) and return the highest value seen in this job.
+def reset_resident_peak() -> bool:
+    """Reset this process's resident high-water mark (VmHWM) to its current RSS (Linux 4.0+)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
 
-    Samples at most every SAMPLE_INTERVAL unless forced (at the end of each operation).
 
-    ru_maxrss also counts the pages of files a process maps: an LMDB reader maps its whole database,
-    so its ru_maxrss grows with the store although the kernel can drop those pages at any time.
+def resident_peak_bytes() -> int:
+    """The resident high-water mark since the last reset (VmHWM), or ru_maxrss where /proc lacks it."""
+    return kib_field("/proc/self/status", "VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class PeakMemory:
+    """The peak memory of one measurement, from its start.
+
+    resident: VmHWM after a reset at the start (where the kernel refuses the reset, the process's peak so
+    far); it counts pages of files the process maps, e.g. an LMDB reader's database, and the peaks reported
+    by parallel read workers (``add_worker``). private: RssAnon, sampled by ``sample()`` between the timed
+    pieces at most every SAMPLE_INTERVAL, and once more at the end: what the process itself holds.
     """
-    now = time.monotonic()
-    if force or now - _last_sample[0] >= SAMPLE_INTERVAL:
-        _last_sample[0] = now
-        _peak_private[0] = max(_peak_private[0], private_rss_bytes())
-    return _peak_private[0]
+
+    def __init__(self):
+        self.reset_worked = reset_resident_peak()
+        self.worker_peak = 0
+        self.private_peak = private_rss_bytes()
+        self._last_sample = time.monotonic()
+
+    def sample(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sample >= SAMPLE_INTERVAL:
+            self._last_sample = now
+            self.private_peak = max(self.private_peak, private_rss_bytes())
+
+    def add_worker(self, resident_bytes: int) -> None:
+        self.worker_peak = max(self.worker_peak, resident_bytes)
+
+    def result(self) -> tuple[int, int]:
+        """(resident peak, private peak) in bytes."""
+        self.private_peak = max(self.private_peak, private_rss_bytes())
+        return max(resident_peak_bytes(), self.worker_peak), self.private_peak

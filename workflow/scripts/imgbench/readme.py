@@ -1,4 +1,4 @@
-"""Write the README's results table from a run's timings.csv, disk_usage.csv and environment.json.
+"""Write the README's results table from a run's summary.csv, disk_usage.csv and environment.json.
 
 Usage: PYTHONPATH=workflow/scripts python -m imgbench.readme RESULTS_DIR README.md [BLOCK]
 It replaces what stands between the <!-- BLOCK:START --> and <!-- BLOCK:END --> markers (BLOCK defaults to
@@ -11,14 +11,37 @@ import statistics
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from imgbench import methods, stats
 from imgbench.fsutil import read_csv
+from imgbench.report import markdown_table
+from imgbench.tables import headline_tables, machine_line, mib, timing_line
 
 
-def cell(row: dict | None) -> str:
-    if row is None:
-        return "–"
-    return f"{row['median']:.4g} ({row['q1']:.4g}–{row['q3']:.4g})"
+def load(results: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    summary = stats.load_summary(results / "summary.csv")
+    usage = pd.read_csv(results / "disk_usage.csv")
+    return summary, usage, json.loads((results / "environment.json").read_text())
+
+
+def methods_table() -> str:
+    lines = ["| method | what it stores |", "|---|---|"]
+    lines += [f"| `{name}` | {methods.load(name).description} |" for name in methods.available()]
+    return "\n".join(lines)
+
+
+def results_table(results: Path) -> str:
+    """The overview table of summary.md (tables.headline_tables), the machine and the settings."""
+    summary, usage, environment = load(results)
+    table = markdown_table(headline_tables(summary, usage)[0]).split("\n", 2)[2]  # without its heading
+    return "\n".join([table, machine_line(environment), "", timing_line(summary, environment)])
+
+
+def sequential_index(summary: pd.DataFrame) -> dict:
+    """Summary rows of sequential reads and stores, by (method, operation, n_images, cache)."""
+    rows = stats.records(summary[summary["pattern"] == "sequential"])
+    return {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in rows}
 
 
 def peak_cells(index: dict, method: str, n: int) -> list[str]:
@@ -27,66 +50,12 @@ def peak_cells(index: dict, method: str, n: int) -> list[str]:
     return [f"{mib(row['peak_rss_bytes'])} ({mib(row['peak_private_bytes'])})" if row else "–" for row in rows]
 
 
-def mib(value) -> str:
-    return f"{int(value or 0) / 2**20:.0f}"
-
-
-def sequential_index(summary: list[dict]) -> dict:
-    """Summary rows of sequential reads and stores, by (method, operation, n_images, cache)."""
-    return {(r["method"], r["operation"], int(r["n_images"]), r["cache"]): r for r in summary
-            if r["pattern"] == "sequential"}  # fmt: skip
-
-
-def methods_table() -> str:
-    lines = ["| method | what it stores |", "|---|---|"]
-    lines += [f"| `{name}` | {methods.load(name).DESCRIPTION} |" for name in methods.available()]
-    return "\n".join(lines)
-
-
-def results_table(results: Path) -> str:
-    summary = stats.summarise(read_csv(results / "timings.csv"))
-    usage = {(r["method"], int(r["n_images"])): r for r in read_csv(results / "disk_usage.csv")}
-    machine = json.loads((results / "environment.json").read_text())
-    largest = max(int(r["n_images"]) for r in summary)
-    index = sequential_index(summary)
-    methods = sorted({r["method"] for r in summary})
-    lines = [
-        f"Median seconds (q1–q3) at {largest:,} images; single-image operations in milliseconds.",
-        "",
-        "| method | store many | read many, warm | read many, cold | store one (ms) | read one, warm (ms) "
-        "| disk / raw pixels | files | peak memory (private), store / read (MiB) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for method in methods:
-        used = usage.get((method, largest))
-        ratio = f"{int(used['bytes_allocated']) / int(used['raw_bytes']):.2f}" if used else "–"
-        single = [index.get((method, op, 1, cache)) for op, cache in (("store_single", ""), ("read_single", "warm"))]
-        single_ms = [f"{row['median'] * 1e3:.3g}" if row else "–" for row in single]
-        lines.append(
-            f"| {method} | {cell(index.get((method, 'store_many', largest, '')))} "
-            f"| {cell(index.get((method, 'read_many', largest, 'warm')))} "
-            f"| {cell(index.get((method, 'read_many', largest, 'cold')))} "
-            f"| {single_ms[0]} | {single_ms[1]} | {ratio} | {used['n_files'] if used else '–'} "
-            f"| {' / '.join(peak_cells(index, method, largest))} |"
-        )
-    config = machine["config"]
-    lines += [
-        "",
-        f"Machine: {machine['cpu_model']}, {machine['cpu_cores']} cores, {machine['memory_bytes'] / 2**30:.1f} GiB, "
-        f"{machine['os_name']} ({machine['os']}), {machine['filesystem'].get('type', '?')} filesystem; "
-        f"Python {machine['python']}, commit {machine['git_commit']}. Durability `{config['durability']}`, "
-        f"{config['repeats']} repeats (≤{config['large_cutoff']:,} images) / {config['repeats_large']} above, "
-        f"plus {config['warmup_runs']} warm-up; dataset `{config['dataset']['source']}`.",
-    ]
-    return "\n".join(lines)
-
-
 def scale_table(results: Path) -> str:
     """Seconds and peak memory at the two largest cutoffs, and the fitted exponent b of seconds ≈ a·nᵇ."""
-    summary = stats.summarise(read_csv(results / "timings.csv"))
+    summary = stats.load_summary(results / "summary.csv")
     index = sequential_index(summary)
-    fits = {(r["method"], r["operation"], r["cache"]): float(r["b"]) for r in stats.scaling(summary)}
-    small, large = sorted({int(r["n_images"]) for r in summary})[-2:]
+    fits = {(r["method"], r["operation"], r["cache"]): float(r["b"]) for r in stats.records(stats.scaling(summary))}
+    small, large = sorted(int(n) for n in summary["n_images"].unique())[-2:]
     operations = (("store_many", ""), ("read_many", "warm"), ("read_many", "cold"))
     lines = [
         f"Median seconds at {small:,} → {large:,} images, exponent b of seconds ≈ a·nᵇ fitted over cutoffs "
@@ -95,7 +64,7 @@ def scale_table(results: Path) -> str:
         "| method | store (s) | b | read warm (s) | b | read cold (s) | b | peak store | peak read |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for method in sorted({r["method"] for r in summary}):
+    for method in sorted(summary["method"].unique()):
         cells = []
         for operation, cache in operations:
             at = [index.get((method, operation, n, cache)) for n in (small, large)]
@@ -109,7 +78,7 @@ def scale_table(results: Path) -> str:
 def tutorial_table(results: Path) -> str:
     """Median seconds of the tutorial's code (tutorial_baseline.csv) beside ours (warm reads) at the same n."""
     tutorial = read_csv(results / "tutorial_baseline.csv")
-    index = sequential_index(stats.summarise(read_csv(results / "timings.csv")))
+    index = sequential_index(stats.load_summary(results / "summary.csv"))
     n = int(tutorial[0]["n_images"])
     theirs = {}
     for row in tutorial:

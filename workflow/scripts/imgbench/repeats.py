@@ -1,7 +1,7 @@
 """Where a store job's repeats go, and what unfinished store jobs leave behind.
 
 Each repeat of a store is written into its own hidden directory beside the store (see
-harness.measure_store for why repeats do not reuse one directory). The name carries the job's PID, so two
+storing.py for why repeats do not reuse one directory). The name carries the job's PID, so two
 runs of the same job never write into, or delete, each other's directories.
 """
 
@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 from imgbench.fsutil import remove_trees
-from imgbench.timer import outside
 
 REPEAT_DIR = re.compile(r"^\..+\.run-\d+\.repeat-\d+$")
 
@@ -31,5 +30,4 @@ def remove_leftover_repeats(stores: Path) -> None:
     leftovers = leftover_repeats(stores)
     if leftovers:
         print(f"note: removing {len(leftovers)} repeat directories left by unfinished store jobs", flush=True)
-        with outside("delete"):
-            remove_trees(leftovers)
+        remove_trees(leftovers)

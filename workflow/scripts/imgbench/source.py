@@ -25,6 +25,15 @@ class Source:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        """(height, width, channels) of every image."""
+        return tuple(self.images.shape[1:])
+
+    @property
+    def image_bytes(self) -> int:
+        return int(self.images[0].nbytes) if len(self.images) else 0
+
     def take(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Images and labels at these indices of the repeated dataset, copied into memory."""
         source_rows = np.asarray(indices) % len(self)

@@ -4,13 +4,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgbench import IMAGE_BYTES, methods
+from imgbench import methods
 from imgbench.errors import BenchmarkError
 
-# Allocated bytes per image when a method does not say (a PNG file in a 4 KiB block, plus slack).
-DEFAULT_BYTES_PER_IMAGE = 8192
 # Either archive: CIFAR-10's is about 170 MB, the synthetic stand-in's 177,042,779 bytes (measured here).
 ARCHIVE_BYTES = 180 * 10**6
+IMAGE_BYTES = 32 * 32 * 3  # CIFAR-10's
 SOURCE_BYTES = 50_000 * (IMAGE_BYTES + 1)  # the unpickled training images and their labels
 MARGIN = 1.2
 
@@ -28,7 +27,7 @@ class Planned:
 
 
 def bytes_per_image(method: str) -> int:
-    return getattr(methods.load(method), "BYTES_PER_IMAGE", DEFAULT_BYTES_PER_IMAGE)
+    return methods.load(method).bytes_per_image(IMAGE_BYTES)
 
 
 def planned_usage(

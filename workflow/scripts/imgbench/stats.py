@@ -1,134 +1,140 @@
-"""Statistics over raw timing rows: fixed definitions, so every summary number can be recomputed.
+"""Statistics over the timing rows, with fixed definitions, so every summary number can be recomputed.
 
 - Warm-up rows (warmup=1) are left out.
-- median, q1, q3: numpy.percentile with linear interpolation; iqr = q3 - q1.
+- median, q1, q3: linear interpolation between order statistics (numpy.percentile's and pandas' default);
+  iqr = q3 - q1.
 - stdev: sample standard deviation (ddof=1; 0 for a single repeat); cv = stdev / mean.
 - noisy: cv > 0.10.
-- us_per_image = median / op_images * 1e6; mb_per_s = raw pixel bytes / median / 1e6.
+- us_per_image = median / op_images * 1e6; mb_per_s = raw pixel bytes of the operation / median / 1e6.
 - ratio_to_npy: this median over the npy method's median for the same operation, count, pattern, cache.
-- scaling: least-squares fit of log(median) = log(a) + b * log(n) over cutoffs >= 1000.
+- p50, p95, p99 (single_latency reads): the median over repeats of each repeat's percentile.
+- cache_verified: 1 when every row of the group found the cache state it asked for.
+- scaling: least-squares fit of log(median) = log(a) + b * log(n) over cutoffs >= SCALING_MIN_IMAGES.
+
+Tables are pandas DataFrames read once with declared dtypes (``load_timings``, ``load_summary``); the
+presentation modules (tables.py, plots/) read them and never compute statistics themselves.
 """
 
 import math
-from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 
 GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability"]
 STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy"]
-DERIVED = [
-    "us_per_image",
-    "mb_per_s",
-    "peak_rss_bytes",
-    "peak_private_bytes",
-    "ratio_to_npy",
-    "p50",
-    "p95",
-    "p99",
-    "cache_verified",
-]
+DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
+           "cache_verified"]  # fmt: skip
 SUMMARY_COLUMNS = GROUP + STATS + DERIVED
-SCALING_COLUMNS = [
-    "method",
-    "operation",
-    "pattern",
-    "cache",
-    "durability",
-    "a",
-    "b",
-    "n_points",
-    "n_min",
-    "n_max",
-]
+SCALING_COLUMNS = ["method", "operation", "pattern", "cache", "durability", "a", "b", "n_points", "n_min", "n_max"]
 NOISY_CV = 0.10
 SCALING_MIN_IMAGES = 1000
 
+TEXT = {"method": str, "operation": str, "pattern": str, "cache": str, "durability": str}
+TIMING_DTYPES = TEXT | {
+    "n_images": "int64", "batch_size": "int64", "workers": "int64", "repeat": "int64", "warmup": "int64",
+    "seconds": "float64", "p50_seconds": "float64", "p95_seconds": "float64", "p99_seconds": "float64",
+    "started_ns": "int64", "ended_ns": "int64", "op_images": "int64", "resident_fraction": "float64",
+    "cache_verified": "Int64", "peak_rss_bytes": "int64", "peak_private_bytes": "int64", "raw_bytes": "int64",
+    "measured_at": str, "machine_id": str,
+}  # fmt: skip
+SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "n_repeats": "int64",
+                         "noisy": "int64", "cache_verified": "Int64"}  # fmt: skip
 
-def describe(samples: list[float]) -> dict:
+
+def _read(path, dtypes: dict) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values={c: [""] for c in dtypes
+                                                                             if dtypes[c] is not str})  # fmt: skip
+    return frame
+
+
+def load_timings(path) -> pd.DataFrame:
+    """timings.csv with its declared dtypes (empty text cells stay "", empty numbers are NaN / <NA>)."""
+    return _read(path, TIMING_DTYPES)
+
+
+def load_summary(path) -> pd.DataFrame:
+    return _read(path, SUMMARY_DTYPES | {c: "float64" for c in SUMMARY_COLUMNS if c not in SUMMARY_DTYPES})
+
+
+def describe(samples) -> dict:
+    """The statistics of one group's samples, by the definitions above."""
     values = np.asarray(samples, dtype=float)
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     mean = float(values.mean())
     stdev = float(values.std(ddof=1)) if len(values) > 1 else 0.0
     cv = stdev / mean if mean > 0 else 0.0
-    return {
-        "n_repeats": len(values),
-        "median": float(median),
-        "min": float(values.min()),
-        "max": float(values.max()),
-        "mean": mean,
-        "stdev": stdev,
-        "q1": float(q1),
-        "q3": float(q3),
-        "iqr": float(q3 - q1),
-        "cv": cv,
-        "noisy": int(cv > NOISY_CV),
-    }
+    return {"n_repeats": len(values), "median": float(median), "min": float(values.min()), "max": float(values.max()),
+            "mean": mean, "stdev": stdev, "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1), "cv": cv,
+            "noisy": int(cv > NOISY_CV)}  # fmt: skip
 
 
-def group_key(row: dict) -> tuple:
-    return tuple(str(row[column]) for column in GROUP)
-
-
-def summarise(rows: list[dict]) -> list[dict]:
-    groups = defaultdict(list)
-    for row in rows:
-        if str(row["warmup"]) != "1":
-            groups[group_key(row)].append(row)
-    summary = [summarise_group(key, members) for key, members in sorted(groups.items(), key=_sort_key)]
-    add_ratio_to_npy(summary)
-    return summary
-
-
-def _sort_key(item):
-    key = item[0]
-    return (key[0], key[1], int(key[2]), *key[3:])
-
-
-def summarise_group(key: tuple, members: list[dict]) -> dict:
-    stats = describe([float(row["seconds"]) for row in members])
-    images = int(members[0]["op_images"])
-    out = dict(zip(GROUP, key, strict=True)) | stats
-    out["us_per_image"] = stats["median"] / images * 1e6 if images else ""
-    out["mb_per_s"] = images * 3072 / stats["median"] / 1e6 if stats["median"] > 0 else ""
-    out["peak_rss_bytes"] = max(int(row["peak_rss_bytes"]) for row in members)
-    out["peak_private_bytes"] = max(int(row.get("peak_private_bytes") or 0) for row in members)
+def summarise(timings: pd.DataFrame) -> pd.DataFrame:
+    """One row per GROUP of the timed (non-warm-up) rows, with STATS and DERIVED columns."""
+    timed = timings[timings["warmup"] != 1]
+    grouped = timed.groupby(GROUP, sort=True, dropna=False)
+    seconds = grouped["seconds"]
+    summary = pd.DataFrame({
+        "n_repeats": seconds.size(), "median": seconds.quantile(0.5), "min": seconds.min(), "max": seconds.max(),
+        "mean": seconds.mean(), "stdev": seconds.std(ddof=1).fillna(0.0), "q1": seconds.quantile(0.25),
+        "q3": seconds.quantile(0.75),
+    })  # fmt: skip
+    summary["iqr"] = summary["q3"] - summary["q1"]
+    summary["cv"] = (summary["stdev"] / summary["mean"]).where(summary["mean"] > 0, 0.0)
+    summary["noisy"] = (summary["cv"] > NOISY_CV).astype("int64")
+    first = grouped[["op_images", "raw_bytes"]].first()
+    summary["us_per_image"] = summary["median"] / first["op_images"] * 1e6
+    summary["mb_per_s"] = (first["raw_bytes"] / summary["median"] / 1e6).where(summary["median"] > 0)
+    summary["peak_rss_bytes"] = grouped["peak_rss_bytes"].max()
+    summary["peak_private_bytes"] = grouped["peak_private_bytes"].max()
     for p in ("p50", "p95", "p99"):
-        values = [float(row[f"{p}_seconds"]) for row in members if row.get(f"{p}_seconds") not in ("", None)]
-        out[p] = float(np.median(values)) if values else ""
-    verified = [row["cache_verified"] for row in members if str(row.get("cache_verified", "")) != ""]
-    out["cache_verified"] = int(all(str(v) == "1" for v in verified)) if verified else ""
-    out["ratio_to_npy"] = ""
-    return out
+        summary[p] = grouped[f"{p}_seconds"].median()
+    summary["cache_verified"] = grouped["cache_verified"].agg(_all_verified).astype("Int64")
+    summary = summary.reset_index()
+    summary["ratio_to_npy"] = ratio_to_npy(summary)
+    return summary[SUMMARY_COLUMNS]
 
 
-def add_ratio_to_npy(summary: list[dict]) -> None:
-    floor = {group_key(row)[1:]: row["median"] for row in summary if row["method"] == "npy"}
-    for row in summary:
-        npy_median = floor.get(group_key(row)[1:])
-        if npy_median:
-            row["ratio_to_npy"] = row["median"] / npy_median
+def _all_verified(values: pd.Series):
+    present = values.dropna()
+    return pd.NA if present.empty else int((present == 1).all())
 
 
-def fit_power_law(counts: list[int], seconds: list[float]) -> tuple[float, float]:
+def ratio_to_npy(summary: pd.DataFrame) -> pd.Series:
+    """Each median over npy's median for the same operation, count, pattern and cache (NaN without npy)."""
+    key = GROUP[1:]
+    floor = summary[summary["method"] == "npy"].set_index(key)["median"].rename("npy_median")
+    joined = summary.join(floor, on=key)
+    return joined["median"] / joined["npy_median"]
+
+
+def fit_power_law(counts, seconds) -> tuple[float, float]:
     """a, b of seconds = a * n**b by least squares on logs."""
     b, log_a = np.polyfit(np.log(counts), np.log(seconds), 1)
     return math.exp(log_a), float(b)
 
 
-def scaling(summary: list[dict]) -> list[dict]:
-    series = defaultdict(list)
-    for row in summary:
-        if row["operation"].endswith("_many") and row["pattern"] == "sequential":
-            if int(row["n_images"]) >= SCALING_MIN_IMAGES:
-                key = (row["method"], row["operation"], row["pattern"], row["cache"], row["durability"])
-                series[key].append((int(row["n_images"]), row["median"]))
+def scaling(summary: pd.DataFrame) -> pd.DataFrame:
+    """A power-law fit per method, operation, cache and durability, over the sequential many-image rows."""
+    rows = summary[summary["operation"].str.endswith("_many") & (summary["pattern"] == "sequential")]
+    rows = rows[rows["n_images"] >= SCALING_MIN_IMAGES]
     fits = []
-    for key, points in sorted(series.items()):
+    for key, points in rows.groupby(SCALING_COLUMNS[:5], sort=True, dropna=False):
         if len(points) < 2:
             continue
-        counts, medians = zip(*sorted(points), strict=True)
-        a, b = fit_power_law(list(counts), list(medians))
+        points = points.sort_values("n_images")
+        a, b = fit_power_law(points["n_images"].to_numpy(), points["median"].to_numpy())
         fits.append(dict(zip(SCALING_COLUMNS[:5], key, strict=True)) | {
-            "a": a, "b": b, "n_points": len(points), "n_min": counts[0], "n_max": counts[-1],
+            "a": a, "b": b, "n_points": len(points), "n_min": int(points["n_images"].iloc[0]),
+            "n_max": int(points["n_images"].iloc[-1]),
         })  # fmt: skip
-    return fits
+    return pd.DataFrame(fits, columns=SCALING_COLUMNS)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows as dicts of plain Python values, None where a value is missing (for plotting and tables)."""
+    return [{key: (None if _missing(value) else value) for key, value in row.items()}
+            for row in frame.astype(object).to_dict("records")]  # fmt: skip
+
+
+def _missing(value) -> bool:
+    return value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -48,31 +48,32 @@ def gc_paused():
             gc.enable()
 
 
-OUTSIDE: dict[str, float] = {}  # this job's harness work between timed pieces, in seconds, by kind
+class Overhead:
+    """One job's work outside the timers (deleting, syncing, priming, evicting, verifying), in seconds by kind,
+    so the job's log can say where its time went (benchmarks/overhead.py has the totals of a run)."""
 
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
 
-@contextmanager
-def outside(kind: str):
-    """Count work the harness does outside the timers (deleting, syncing, priming, evicting, verifying)."""
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        OUTSIDE[kind] = OUTSIDE.get(kind, 0.0) + time.perf_counter() - start
+    @contextmanager
+    def __call__(self, kind: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - start
 
+    def each(self, kind: str, iterable):
+        """Iterate, counting the time spent producing each item (building input chunks) as outside work."""
+        iterator, end = iter(iterable), object()
+        while True:
+            with self(kind):
+                item = next(iterator, end)
+            if item is end:
+                return
+            yield item
 
-def outside_each(kind: str, iterable):
-    """Iterate, counting the time spent producing each item (building input chunks) as outside work."""
-    iterator, end = iter(iterable), object()
-    while True:
-        with outside(kind):
-            item = next(iterator, end)
-        if item is end:
-            return
-        yield item
-
-
-def outside_summary() -> str:
-    """One log line: where this job's time outside the timers went (benchmarks/overhead.py has the totals)."""
-    parts = [f"{kind} {seconds:.2f} s" for kind, seconds in sorted(OUTSIDE.items(), key=lambda item: -item[1])]
-    return "outside the timers: " + (", ".join(parts) or "nothing counted")
+    def summary(self) -> str:
+        """One log line: where this job's time outside the timers went."""
+        by_size = sorted(self.seconds.items(), key=lambda item: -item[1])
+        return "outside the timers: " + (", ".join(f"{kind} {s:.2f} s" for kind, s in by_size) or "nothing counted")

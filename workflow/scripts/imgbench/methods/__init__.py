@@ -1,35 +1,35 @@
-"""Registry of storage methods: every module in this package is one method, named by its file.
-
-A method module defines:
-
-- ``DESCRIPTION``: one line for the README and the report;
-- ``Writer(path, n_images, durable, **options)`` with ``write(start, images, labels)`` and ``close()``;
-- ``Reader(path)`` with ``read(indices) -> (images, labels)`` and ``close()``; the arrays returned are the
-  caller's (a later read must not reuse them: small reads are verified in batches).
-
-``path`` is an empty directory the method owns; everything it writes goes below it, so disk usage and
-cache eviction simply walk that directory. ``images`` are uint8 arrays of shape (n, 32, 32, 3) and
-``labels`` uint8 arrays of shape (n,). ``close()`` must leave every file closed and, when ``durable``,
-every byte on stable storage (fsync of files and their directory).
-"""
+"""Registry of storage methods: every module in this package not starting with "_" is one method, named by
+its file, and defines ``METHOD = Method(...)``; methods/base.py is the contract it keeps."""
 
 import importlib
 import pkgutil
-from types import ModuleType
+
+from imgbench.methods.base import Method, contract_problems
+
+NOT_METHODS = {"base"}  # modules of the package that are not methods
 
 
 class UnknownMethodError(ValueError):
     pass
 
 
+class BrokenMethodError(TypeError):
+    """A method module that does not keep the contract of methods/base.py."""
+
+
 def available() -> list[str]:
     """Names of all methods, from the modules in this package."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    names = (m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return sorted(name for name in names if name not in NOT_METHODS)
 
 
-def load(name: str) -> ModuleType:
-    """The method module called name, or an error listing the known ones."""
+def load(name: str) -> Method:
+    """The method called name, checked against the contract; an unknown name gets the list of known ones."""
     known = available()
     if name not in known:
         raise UnknownMethodError(f"unknown storage method {name!r}; known methods: {', '.join(known)}")
-    return importlib.import_module(f"{__name__}.{name}")
+    method = getattr(importlib.import_module(f"{__name__}.{name}"), "METHOD", None)
+    problems = contract_problems(name, method)
+    if problems:
+        raise BrokenMethodError("; ".join(problems))
+    return method

@@ -1,5 +1,6 @@
 """Helpers shared by several methods (the leading underscore keeps this out of the registry)."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -7,12 +8,25 @@ import numpy as np
 from imgbench.fsutil import files_under, fsync_path
 from imgbench.source import contiguous_range
 
+BLOCK_BYTES = 4096  # filesystem block, for estimates of allocated bytes
+PHOTO_PNG_RATIO = 0.8  # PNG of photo-like images against raw pixels, for disk estimates (CIFAR: 0.74)
+
+
+def blocks(nbytes: float) -> int:
+    """Bytes allocated for a file of nbytes: whole filesystem blocks."""
+    return math.ceil(nbytes / BLOCK_BYTES) * BLOCK_BYTES
+
 
 def fsync_tree(root: Path) -> None:
     """fsync every file below root, then root itself (for durable stores)."""
     for path in files_under(root):
         fsync_path(path)
     fsync_path(root)
+
+
+def empty_batch(n: int, image_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Preallocated uint8 images (n, *image_shape) and labels (n,) for a reader to fill."""
+    return np.empty((n, *image_shape), dtype=np.uint8), np.empty(n, dtype=np.uint8)
 
 
 def gather_runs(dataset, indices, span_factor: int = 4) -> np.ndarray:
@@ -37,11 +51,3 @@ def gather_runs(dataset, indices, span_factor: int = 4) -> np.ndarray:
     for start, stop in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(unique)].tolist(), strict=True):
         out[start:stop] = dataset[int(unique[start]) : int(unique[stop - 1]) + 1]
     return out[inverse]
-
-
-def close_hdf5(file, path: Path, durable: bool) -> None:
-    """Flush and close an HDF5 file; when durable, fsync every file of the store and its directory."""
-    file.flush()
-    file.close()
-    if durable:
-        fsync_tree(path)

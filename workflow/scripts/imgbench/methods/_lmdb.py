@@ -9,6 +9,8 @@ import numpy as np
 from imgbench.source import contiguous_range
 
 from ._common import fsync_tree
+from ._layout import load_shape, save_shape
+from .base import Option
 
 KEY_DTYPE = np.dtype(">u4")  # big-endian, so byte order of keys is index order
 MAX_KEYS = 2**32
@@ -20,13 +22,26 @@ def index_keys(indices) -> list[bytes]:
     return [raw[at : at + 4] for at in range(0, len(raw), 4)]
 
 
-def lmdb_map_bytes(n_records: int, value_bytes: int, page_bytes: int = 4096, headroom: float = 1.25) -> int:
-    """A map for n records of about value_bytes each: overflow or leaf pages, branch pages, headroom."""
-    if value_bytes + 16 > page_bytes // 2:  # stored in overflow pages of its own
-        pages_per_record = math.ceil((value_bytes + 16) / page_bytes) + 0.02
-    else:  # packed into leaf pages, which split half full at worst
-        pages_per_record = 2 * (value_bytes + 16) / page_bytes
-    return int((n_records * pages_per_record + 64) * page_bytes * headroom)
+PAGE_BYTES = 4096
+
+
+def pages_per_record(value_bytes: int, page_bytes: int = PAGE_BYTES) -> float:
+    """Pages one record of value_bytes takes: its own overflow pages when it is over half a page, otherwise
+    a share of leaf pages, which split half full at worst."""
+    if value_bytes + 16 > page_bytes // 2:
+        return math.ceil((value_bytes + 16) / page_bytes) + 0.02  # + branch pages
+    return 2 * (value_bytes + 16) / page_bytes
+
+
+def record_bytes_on_disk(value_bytes: int) -> int:
+    """Disk bytes of one record in a store (the free-space estimate)."""
+    return int(pages_per_record(value_bytes) * PAGE_BYTES)
+
+
+def lmdb_map_bytes(n_records: int, value_bytes: int, headroom: float = 1.25) -> int:
+    """The map size for n records of about value_bytes each: their pages, a few more, and headroom. The one
+    rule of every LMDB method; a map that still fills is doubled (in place, or by starting again)."""
+    return int((n_records * pages_per_record(value_bytes) + 64) * PAGE_BYTES * headroom)
 
 
 class LmdbBatchWriter:
@@ -43,8 +58,6 @@ class LmdbBatchWriter:
     """
 
     def __init__(self, path: Path, durable: bool, batch_records: int, map_bytes: int):
-        if batch_records < 1:
-            raise ValueError(f"batch_images must be at least 1, got {batch_records}")
         self.path, self.durable, self.batch_records = Path(path), durable, batch_records
         self.env = lmdb.open(str(self.path), map_size=max(int(map_bytes), 1), sync=False, metasync=False)
         self.pending: list[tuple[bytes, bytes]] = []
@@ -129,29 +142,34 @@ class LmdbReader:
 
 
 class RecordWriter:
-    """A method's Writer: one record per image under index_keys, through LmdbBatchWriter.
+    """A method's writer: one record per image under index_keys, through LmdbBatchWriter, and the image
+    shape in layout.json.
 
-    Subclasses set value_bytes (a typical record's size, for the initial map) and encode (images,
-    labels -> one bytes-like value per image). Options: batch_images (images per write transaction;
-    1,000 rather than 10,000 because LMDB mallocs a fresh page per record and keeps freed ones for the
-    next transaction: at 10,000 images one transaction took 0.08-0.10 s to store, batches of 1,000
-    0.03-0.045 s); map_bytes (initial map size; default from value_bytes with headroom; doubled
+    Subclasses set encode (images, labels -> one bytes-like value per image) and value_bytes(image_shape)
+    (a typical record's size, for the initial map). Options (RECORD_OPTIONS): batch_images (images per
+    write transaction; 1,000 rather than 10,000 because LMDB mallocs a fresh page per record and keeps
+    freed ones for the next transaction: at 10,000 CIFAR images one transaction took 0.08-0.10 s to store,
+    batches of 1,000 0.03-0.045 s); map_bytes (initial map size; default from value_bytes; doubled
     whenever a transaction fills it).
     """
-
-    value_bytes = 0
 
     @staticmethod
     def encode(images: np.ndarray, labels: np.ndarray) -> list:
         raise NotImplementedError
 
+    @staticmethod
+    def value_bytes(image_shape: tuple[int, ...]) -> int:
+        raise NotImplementedError
+
     def __init__(
-        self, path: Path, n_images: int, durable: bool, *, batch_images: int = 1000, map_bytes: int | None = None
-    ):
+        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, batch_images: int,
+        map_bytes: int | None,
+    ):  # fmt: skip
         if n_images > MAX_KEYS:
             raise ValueError(f"LMDB keys of 4 bytes hold at most {MAX_KEYS} images, asked for {n_images}")
         if map_bytes is None:
-            map_bytes = lmdb_map_bytes(n_images, self.value_bytes)
+            map_bytes = lmdb_map_bytes(n_images, self.value_bytes(image_shape))
+        self.path, self.image_shape = Path(path), image_shape
         self.db = LmdbBatchWriter(path, durable, batch_images, map_bytes)
 
     @property
@@ -163,13 +181,22 @@ class RecordWriter:
         self.db.add(list(zip(index_keys(np.arange(start, start + len(images))), values, strict=True)))
 
     def close(self) -> None:
+        save_shape(self.path, self.image_shape)
         self.db.close()
 
 
+RECORD_OPTIONS = {
+    "batch_images": Option(1000, "images per LMDB write transaction", minimum=1),
+    "map_bytes": Option(None, "initial map size in bytes (default: from the records' size; doubled when full)",
+                        kind=int, minimum=1),
+}  # fmt: skip
+
+
 class RecordReader:
-    """Opens the store's LMDB for reading; subclasses decode the values in read()."""
+    """Opens the store's LMDB for reading and learns the image shape; subclasses decode values in read()."""
 
     def __init__(self, path: Path):
+        self.image_shape = load_shape(path)
         self.db = LmdbReader(path)
 
     def close(self) -> None:

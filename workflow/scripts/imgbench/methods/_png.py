@@ -19,6 +19,6 @@ def encode_all(images: np.ndarray, labels: np.ndarray) -> list[bytes]:
 
 
 def png_decode_into(data, out: np.ndarray) -> None:
-    """Decode PNG bytes (any bytes-like object) into out, a preallocated (32, 32, 3) uint8 slot."""
+    """Decode PNG bytes (any bytes-like object) into out, a preallocated slot of the image's shape."""
     with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
         out[...] = np.asarray(image)

@@ -8,12 +8,10 @@ from PIL import Image
 
 from imgbench.fsutil import fsync_path
 
+from ._common import PHOTO_PNG_RATIO, blocks, empty_batch
 from ._png import encode_all
+from .base import Method
 
-BYTES_PER_IMAGE = 4100  # one PNG file per 4 KiB block plus a labels line
-# The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.
-encode_only = encode_all
-DESCRIPTION = "one PNG file per image (Pillow defaults) plus labels.csv"
 LABELS = "labels.csv"
 
 
@@ -22,7 +20,7 @@ def image_path(root: Path, index: int) -> Path:
 
 
 class Writer:
-    def __init__(self, path: Path, n_images: int, durable: bool):
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool):
         self.path, self.durable = Path(path), durable
         self.labels: list[int] = []
 
@@ -52,15 +50,27 @@ class Reader:
             self.labels = np.array(handle.read().split(), dtype=np.uint8)
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        images = np.empty((len(indices), 32, 32, 3), dtype=np.uint8)
+        images, _ = empty_batch(0, (0, 0, 0))
         for slot, index in enumerate(indices):
             file = image_path(self.path, int(index))
             try:
                 with Image.open(file) as image:
-                    images[slot] = np.asarray(image)
+                    pixels = np.asarray(image)
             except (OSError, SyntaxError, ValueError) as error:  # Pillow's errors do not name the file
                 raise OSError(f"{file}: {error}") from error
+            if slot == 0:  # the files carry the shape; the first one sizes the batch
+                images, _ = empty_batch(len(indices), pixels.shape)
+            images[slot] = pixels
         return images, self.labels[indices]
 
     def close(self) -> None:
         pass
+
+
+METHOD = Method(
+    description="one PNG file per image (Pillow defaults) plus labels.csv",
+    writer=Writer,
+    reader=Reader,
+    bytes_per_image=lambda image_bytes: blocks(PHOTO_PNG_RATIO * image_bytes) + 4,  # a file, a labels line
+    encode=encode_all,
+)

@@ -5,28 +5,14 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from imgbench import IMAGE_SHAPE
-
-from ._common import close_hdf5, gather_runs
-
-BYTES_PER_IMAGE = 3100  # raw pixels plus label
-DESCRIPTION = "one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)"
-FILE = "images.h5"
+from ._common import gather_runs
+from ._hdf5 import FILE, ImageDatasetWriter
+from .base import Method
 
 
-class Writer:
-    def __init__(self, path: Path, n_images: int, durable: bool):
-        self.path, self.durable = Path(path), durable
-        self.file = h5py.File(self.path / FILE, "w")
-        self.images = self.file.create_dataset("images", (n_images, *IMAGE_SHAPE), h5py.h5t.STD_U8BE)
-        self.labels = self.file.create_dataset("meta", (n_images,), h5py.h5t.STD_U8BE)
-
-    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
-        self.images[start : start + len(images)] = images
-        self.labels[start : start + len(labels)] = labels
-
-    def close(self) -> None:
-        close_hdf5(self.file, self.path, self.durable)
+def writer(path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool) -> ImageDatasetWriter:
+    # Big-endian uint8 (identical bytes to native uint8) as the tutorial declared it.
+    return ImageDatasetWriter(path, n_images, image_shape, durable, dtype=h5py.h5t.STD_U8BE, labels_name="meta")
 
 
 class Reader:
@@ -40,3 +26,11 @@ class Reader:
 
     def close(self) -> None:
         self.file.close()
+
+
+METHOD = Method(
+    description="one HDF5 file, contiguous 'images' and 'meta' uint8 datasets (h5py)",
+    writer=writer,
+    reader=Reader,
+    bytes_per_image=lambda image_bytes: image_bytes + 28,  # pixels, label, and HDF5's small overhead
+)

@@ -1,6 +1,5 @@
 """lmdb: one key per image, image and label pickled together, one write transaction (the tutorial)."""
 
-import math
 import pickle
 from pathlib import Path
 
@@ -10,15 +9,11 @@ import numpy as np
 from imgbench.errors import RetryStore
 from imgbench.fsutil import fsync_path
 
-BYTES_PER_IMAGE = 4300  # one overflow page per record plus tree pages
-# Fresh memory a store touches, in raw-pixel units (harness.store_prime_bytes): the one write transaction
-# holds every dirty page in this process until commit, and the page cache holds them again. Alternated
-# A/B at 100,000 images, 5 repeats each: median 3.00 s primed with 1.5x raw, 1.63 s with 3x.
-PRIME_FACTOR = 3.0
-DESCRIPTION = "one LMDB key per image, pickled image+label object, one write transaction"
+from ._common import empty_batch
+from ._lmdb import lmdb_map_bytes, record_bytes_on_disk
+from .base import Method, Option
 
-# Grows when a store runs out of map: a fresh attempt in this process then starts larger.
-map_headroom = 1.5
+PICKLE_OVERHEAD_BYTES = 250  # a pickled CifarImage against its pixel bytes (about 200 at 32x32)
 
 
 class CifarImage:
@@ -38,34 +33,33 @@ def key(index: int) -> bytes:
     return f"{index:08}".encode("ascii")
 
 
-def map_size_for(n_records: int, record_bytes: int, page_bytes: int = 4096) -> int:
-    """Bytes for n records of this size: overflow pages per value, branch/leaf pages, headroom."""
-    pages_per_record = math.ceil((record_bytes + 64) / page_bytes) + 0.05
-    return int((n_records * pages_per_record + 64) * page_bytes * map_headroom)
-
-
-def encode(image: np.ndarray, label) -> bytes:
+def encode_record(image: np.ndarray, label) -> bytes:
     return pickle.dumps(CifarImage(image, int(label)))
 
 
-def encode_only(images: np.ndarray, labels: np.ndarray) -> list[bytes]:
+def encode(images: np.ndarray, labels: np.ndarray) -> list[bytes]:
     """The pickling part of a store alone, in memory (timed apart to split encoding from writing)."""
-    return [encode(image, label) for image, label in zip(images, labels, strict=True)]
+    return [encode_record(image, label) for image, label in zip(images, labels, strict=True)]
 
 
 class Writer:
-    def __init__(self, path: Path, n_images: int, durable: bool):
-        self.path, self.n_images, self.durable = Path(path), n_images, durable
+    """The whole store in one write transaction, as the tutorial does. A map that fills cannot grow inside
+    that transaction: the store is abandoned and redone with twice the map (RetryStore)."""
+
+    def __init__(
+        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, map_bytes: int | None
+    ):
+        self.path, self.n_images, self.durable, self.map_bytes = Path(path), n_images, durable, map_bytes
         self.env = self.txn = None
 
     def _open(self, record_bytes: int) -> None:
-        size = map_size_for(self.n_images, record_bytes)
+        self.map_bytes = self.map_bytes or lmdb_map_bytes(self.n_images, record_bytes)
         # sync/metasync off unless durable: LMDB would otherwise fsync on commit while others do not.
-        self.env = lmdb.open(str(self.path), map_size=size, sync=self.durable, metasync=self.durable)
+        self.env = lmdb.open(str(self.path), map_size=self.map_bytes, sync=self.durable, metasync=self.durable)
         self.txn = self.env.begin(write=True)
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
-        records = [encode(image, label) for image, label in zip(images, labels, strict=True)]
+        records = encode(images, labels)
         if self.env is None:
             self._open(len(records[0]))
         try:
@@ -75,13 +69,14 @@ class Writer:
             self._grow_and_retry()
 
     def _grow_and_retry(self):
-        global map_headroom
         self.txn.abort()
         self.env.close()
-        map_headroom *= 2
-        raise RetryStore(f"LMDB map full; retrying the store with headroom {map_headroom}")
+        grown = 2 * self.map_bytes
+        raise RetryStore(f"LMDB map of {self.map_bytes} bytes full; starting again with {grown}", {"map_bytes": grown})
 
     def close(self) -> None:
+        if self.env is None:  # nothing was written: an empty store
+            self._open(0)
         try:
             self.txn.commit()
         except lmdb.MapFullError:
@@ -99,10 +94,11 @@ class Reader:
         self.txn = self.env.begin()
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        images = np.empty((len(indices), 32, 32, 3), dtype=np.uint8)
-        labels = np.empty(len(indices), dtype=np.uint8)
+        images, labels = empty_batch(0, (0, 0, 0))
         for slot, index in enumerate(indices):
             record = pickle.loads(self.txn.get(key(int(index))))
+            if slot == 0:  # the records carry the shape; the first one sizes the batch
+                images, labels = empty_batch(len(indices), (*record.size, record.channels))
             images[slot] = record.get_image()
             labels[slot] = record.label
         return images, labels
@@ -110,3 +106,19 @@ class Reader:
     def close(self) -> None:
         self.txn.abort()
         self.env.close()
+
+
+METHOD = Method(
+    description="one LMDB key per image, pickled image+label object, one write transaction",
+    writer=Writer,
+    reader=Reader,
+    bytes_per_image=lambda image_bytes: record_bytes_on_disk(image_bytes + PICKLE_OVERHEAD_BYTES),
+    encode=encode,
+    # The one write transaction holds every dirty page in this process until commit, and the page cache
+    # holds them again. Alternated A/B at 100,000 CIFAR images, 5 repeats each: median 3.00 s primed with
+    # 1.5x raw, 1.63 s with 3x.
+    store_memory_factor=3.0,
+    options={
+        "map_bytes": Option(None, "initial map size in bytes (default: from the first record)", kind=int, minimum=1)
+    },  # fmt: skip
+)

@@ -6,23 +6,21 @@ from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_BYTES, IMAGE_SHAPE
 from imgbench.fsutil import fsync_path
 from imgbench.source import contiguous_range
 
-BYTES_PER_IMAGE = 3100  # raw pixels plus label
-DESCRIPTION = "raw uint8 array in images.npy (+ labels.npy), read through a memory map"
+from .base import Method
 
 
 class Writer:
     """Writes the .npy header, then streams raw chunks, so memory stays bounded at any count."""
 
-    def __init__(self, path: Path, n_images: int, durable: bool):
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool):
         self.path, self.durable = Path(path), durable
         # Unbuffered, written with ndarray.tofile as np.save does: a buffered handle's write(memoryview)
         # took 0.11-0.13 s for 300 MB here against 0.06-0.07 s for tofile (same data, alternated, 6 runs each).
         self.handle = open(self.path / "images.npy", "wb", buffering=0)
-        header = {"descr": "|u1", "fortran_order": False, "shape": (n_images, *IMAGE_SHAPE)}
+        header = {"descr": "|u1", "fortran_order": False, "shape": (n_images, *image_shape)}
         np.lib.format.write_array_header_1_0(self.handle, header)
         self.labels = np.empty(n_images, dtype=np.uint8)
 
@@ -58,10 +56,19 @@ class Reader:
     def _unmap(self, span: tuple[int, int]) -> None:
         """Drop the chunk's pages from this process's map (they stay in the page cache), so resident
         memory stays at one chunk however many images a read visits."""
-        first = self.images.offset + span[0] * IMAGE_BYTES
+        image_bytes = self.images.strides[0]
+        first = self.images.offset + span[0] * image_bytes
         start = first - first % mmap.PAGESIZE
-        self.images._mmap.madvise(mmap.MADV_DONTNEED, start, self.images.offset + span[1] * IMAGE_BYTES - start)
+        self.images._mmap.madvise(mmap.MADV_DONTNEED, start, self.images.offset + span[1] * image_bytes - start)
 
     def close(self) -> None:
         # Dropping the last reference to the memmap unmaps the file and closes it.
         self.images = None
+
+
+METHOD = Method(
+    description="raw uint8 array in images.npy (+ labels.npy), read through a memory map",
+    writer=Writer,
+    reader=Reader,
+    bytes_per_image=lambda image_bytes: image_bytes + 1,  # pixels and a label byte; headers are negligible
+)

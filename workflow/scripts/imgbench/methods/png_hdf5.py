@@ -12,23 +12,21 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from imgbench import IMAGE_SHAPE
 from imgbench.source import contiguous_range
 
-from ._common import close_hdf5
+from ._common import PHOTO_PNG_RATIO, empty_batch
+from ._hdf5 import FILE, close_hdf5
+from ._layout import load_shape, save_shape
 from ._png import encode_all, png_decode_into, png_encode
+from .base import Method
 
-# The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.
-encode_only = encode_all
-DESCRIPTION = "one HDF5 file: PNG bytes (Pillow defaults) concatenated in 'png' + offsets, sizes, labels"
-FILE = "images.h5"
 DATA_CHUNK_BYTES = 1 << 20
 SPAN_FACTOR = 4  # read one covering slice if it is at most this many times the bytes asked for
 
 
 class Writer:
-    def __init__(self, path: Path, n_images: int, durable: bool):
-        self.path, self.durable = Path(path), durable
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool):
+        self.path, self.durable, self.image_shape = Path(path), durable, image_shape
         self.file = h5py.File(self.path / FILE, "w", libver="latest")
         self.data = self.file.create_dataset("png", (0,), np.uint8, maxshape=(None,), chunks=(DATA_CHUNK_BYTES,))
         self.offsets = self.file.create_dataset("offsets", (n_images,), np.uint64)
@@ -51,6 +49,7 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
+        save_shape(self.path, self.image_shape)
         close_hdf5(self.file, self.path, self.durable)
 
 
@@ -58,6 +57,7 @@ class Reader:
     """Offsets, sizes and labels are read at open (13 bytes per image); PNG bytes per read call."""
 
     def __init__(self, path: Path):
+        self.image_shape = load_shape(path)
         self.file = h5py.File(Path(path) / FILE, "r")
         self.data = self.file["png"]
         self.offsets = self.file["offsets"][:].astype(np.int64)
@@ -79,10 +79,19 @@ class Reader:
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         indices = np.asarray(indices, dtype=np.int64)
-        images = np.empty((len(indices), *IMAGE_SHAPE), dtype=np.uint8)
+        images, _ = empty_batch(len(indices), self.image_shape)
         for slot, blob in enumerate(self._blobs(indices)):
             png_decode_into(blob, images[slot])
         return images, self.labels[indices]
 
     def close(self) -> None:
         self.file.close()
+
+
+METHOD = Method(
+    description="one HDF5 file: PNG bytes (Pillow defaults) concatenated in 'png' + offsets, sizes, labels",
+    writer=Writer,
+    reader=Reader,
+    bytes_per_image=lambda image_bytes: int(PHOTO_PNG_RATIO * image_bytes) + 13,  # PNG, offset, size, label
+    encode=encode_all,
+)

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from imgbench import IMAGE_SHAPE
 from imgbench.source import contiguous_range
 
-from ._common import fsync_tree
+from ._common import PHOTO_PNG_RATIO, empty_batch, fsync_tree
+from ._layout import LAYOUT, load_shape, save_shape
 from ._png import encode_all, png_decode_into, png_encode
+from .base import Method, Option
 
-# The encoding half of a store, timed alone (harness.measure_encoding) to split encoding from writing.
-encode_only = encode_all
-DESCRIPTION = "PNG files in tar shards of shard_images images (WebDataset layout) + an offset index"
 INDEX = "index.npy"
 INDEX_DTYPE = np.dtype([("shard", "<u4"), ("offset", "<u8"), ("size", "<u4"), ("label", "u1")])
 MEMBER = re.compile(r"(\d+)\.(png|cls)$")
@@ -40,12 +38,8 @@ def padded(size: int) -> int:
 
 
 class Writer:
-    """Options: shard_images (images per tar shard)."""
-
-    def __init__(self, path: Path, n_images: int, durable: bool, *, shard_images: int = 10_000):
-        if shard_images < 1:
-            raise ValueError(f"tar_shards shard_images must be at least 1, got {shard_images}")
-        self.path, self.durable, self.shard_images = Path(path), durable, shard_images
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, shard_images: int):
+        self.path, self.durable, self.shard_images, self.image_shape = Path(path), durable, shard_images, image_shape
         self.index = np.zeros(n_images, dtype=INDEX_DTYPE)  # 17 bytes per image, no pixels
         self.mtime = int(time.time())
         self.shard = self.handle = self.tar = None
@@ -88,6 +82,7 @@ class Writer:
         self._close_shard()
         with open(self.path / INDEX, "wb") as handle:
             np.save(handle, self.index)
+        save_shape(self.path, self.image_shape)
         if self.durable:
             fsync_tree(self.path)
 
@@ -120,6 +115,15 @@ class Reader:
         self.path = Path(path)
         self.index = np.load(self.path / INDEX) if (self.path / INDEX).exists() else scan_shards(self.path)
         self.fds: dict[int, int] = {}
+        self.image_shape = load_shape(self.path) if (self.path / LAYOUT).exists() else self._first_image_shape()
+
+    def _first_image_shape(self) -> tuple[int, ...]:
+        """Shards made by another tool come without layout.json: the first PNG says the shape."""
+        from PIL import Image
+
+        shard, offset, size, _label = self.index[0].tolist()
+        with Image.open(io.BytesIO(os.pread(self._fd(shard), size, offset))) as image:
+            return np.asarray(image).shape
 
     def _fd(self, shard: int) -> int:
         if shard not in self.fds:
@@ -128,7 +132,7 @@ class Reader:
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         entries = self.index[np.asarray(indices, dtype=np.int64)]
-        images = np.empty((len(entries), *IMAGE_SHAPE), dtype=np.uint8)
+        images, _ = empty_batch(len(entries), self.image_shape)
         if contiguous_range(indices):  # one read per shard covering its run of images
             for shard in np.unique(entries["shard"]):
                 slots = np.flatnonzero(entries["shard"] == shard)
@@ -150,3 +154,18 @@ class Reader:
         for fd in self.fds.values():
             os.close(fd)
         self.fds = {}
+
+
+def bytes_per_image(image_bytes: int) -> int:
+    """Two members (PNG and label), each a 512-byte header and data padded to 512 bytes; the index entry."""
+    return 512 + padded(int(PHOTO_PNG_RATIO * image_bytes)) + 512 + 512 + INDEX_DTYPE.itemsize
+
+
+METHOD = Method(
+    description="PNG files in tar shards of shard_images images (WebDataset layout) + an offset index",
+    writer=Writer,
+    reader=Reader,
+    bytes_per_image=bytes_per_image,
+    encode=encode_all,
+    options={"shard_images": Option(10_000, "images per tar shard", minimum=1)},
+)

@@ -1,0 +1,68 @@
+"""The disk-usage figure: bytes per store (apparent and allocated), overhead over raw pixels, files."""
+
+from .style import (
+    cutoff_ticks,
+    method_legend,
+    method_style,
+    method_ticks,
+    methods_in,
+    new_figure,
+    placeholder,
+    ratio_ticks,
+    save,
+    select,
+)
+
+
+def disk_usage(path, summary, usage, scaling) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    title = "Disk usage of one store"
+    if not usage:
+        return placeholder(path, title, "disk usage not measured in this run")
+    methods = methods_in(usage)
+    n = max(row["n_images"] for row in usage)
+    fig, axes = new_figure(1, 3, 16, 4.8, title)
+    bars_ax, ratio_ax, files_ax = axes[0]
+    for i, method in enumerate(methods):
+        row = select(usage, method=method, n_images=n)[0]
+        colour = method_style(method)[0]
+        bars_ax.bar(i - 0.19, row["bytes_apparent"] / 1e6, 0.36, color=colour)
+        bars_ax.bar(i + 0.19, row["bytes_allocated"] / 1e6, 0.36, color=colour, hatch="//", edgecolor="white")
+    raw = select(usage, n_images=n)[0]["raw_bytes"]
+    bars_ax.axhline(raw / 1e6, color="black", linestyle="--", linewidth=1)
+    method_ticks(bars_ax, methods)
+    bars_ax.set_ylabel("size (MB)")
+    bars_ax.set_title(f"{n:,} images")
+    for method in methods:
+        rows = sorted(select(usage, method=method), key=lambda row: row["n_images"])
+        xs = [row["n_images"] for row in rows]
+        colour, marker = method_style(method)
+        ratio_ax.plot(xs, [r["bytes_allocated"] / r["raw_bytes"] for r in rows], color=colour, marker=marker)
+        ratio_ax.plot(xs, [r["bytes_apparent"] / r["raw_bytes"] for r in rows], "--", color=colour)
+        files_ax.plot(xs, [r["n_files"] for r in rows], color=colour, marker=marker)
+    ratio_ax.axhline(1, color="black", linestyle="--", linewidth=1)
+    ratio_ticks(ratio_ax)
+    ratio_ax.set_xscale("log")
+    cutoff_ticks(ratio_ax, usage)
+    ratio_ax.set_xlabel("number of images")
+    ratio_ax.set_ylabel("size / raw pixel bytes")
+    ratio_ax.set_title("overhead over raw pixels")
+    files_ax.set_xscale("log")
+    files_ax.set_yscale("log")
+    cutoff_ticks(files_ax, usage)
+    files_ax.set_xlabel("number of images")
+    files_ax.set_ylabel("files in the store")
+    files_ax.set_title("files per store")
+    for ax in axes[0]:
+        ax.grid(True, axis="y", which="major", alpha=0.3)
+    kinds = [
+        Patch(facecolor="grey", label="apparent (bar)"),
+        Patch(facecolor="grey", hatch="//", edgecolor="white", label="allocated (bar)"),
+        Line2D([], [], color="grey", label="allocated (line)"),
+        Line2D([], [], color="grey", linestyle="--", label="apparent (line)"),
+        Line2D([], [], color="black", linestyle="--", label="raw pixels\n(n × image bytes)"),
+    ]
+    method_legend(fig, methods, kinds)
+    save(fig, path)

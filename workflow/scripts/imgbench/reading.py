@@ -1,0 +1,177 @@
+"""Timed reads of a store, in every cache state and access pattern, every image verified against the source.
+
+Inside the timer (the same for every method): opening the reader, every ``read`` call (decoding to a uint8
+array of the source's image shape), and ``close``. Outside: putting the cache in the asked state and
+measuring it (cache.ensure), priming memory before short reads, and comparing what was read with the source.
+
+Patterns: sequential (chunks in order), random (a seeded permutation in chunks), batch (the random order, one
+read call per batch_size images), parallel (the random batches split over forked workers released together;
+the time is the slowest worker's) and single_latency (single-image reads at random positions of an open
+store, each timed on its own, with percentiles).
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from imgbench import cache
+from imgbench.errors import BenchmarkError
+from imgbench.fsutil import files_under
+from imgbench.measurement import Job, Measurement
+from imgbench.memory import prime_rest, read_need, worth_priming
+from imgbench.progress import progress
+from imgbench.rows import PatternName, Row
+from imgbench.timer import Stopwatch, gc_paused
+from imgbench.verify import Verifier
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """How a read visits the store: name plus its parameters (0 where one does not apply)."""
+
+    name: str = PatternName.SEQUENTIAL.value
+    batch_size: int = 0
+    workers: int = 1
+    reads: int = 0  # single_latency: how many single-image reads
+
+
+def index_batches(pattern: Pattern, n_images: int, chunk_images: int, seed: int) -> list[np.ndarray]:
+    """The order and grouping in which one read visits the store."""
+    if pattern.name == PatternName.SEQUENTIAL:
+        order = np.arange(n_images)
+    else:
+        order = np.random.default_rng(seed).permutation(n_images)
+    size = pattern.batch_size or chunk_images
+    return [order[start : start + size] for start in range(0, n_images, size)]
+
+
+@contextmanager
+def store_errors(where: str, path, indices=()):
+    """A reader's failure (a damaged, truncated or missing file) as one message naming the store and images."""
+    try:
+        yield
+    except BenchmarkError:
+        raise
+    except Exception as error:
+        images = f" images {[int(i) for i in np.asarray(indices)[:5]]}" if len(indices) else ""
+        raise BenchmarkError(
+            f"{where}: reading{images} from the store {path} failed: {type(error).__name__}: {error}. "
+            f"The store is damaged or incomplete: delete {path} and run again to rebuild it."
+        ) from error
+
+
+def read_batches(job: Job, path: Path, batches, where: str, measurement: Measurement) -> None:
+    """Open, read every batch, close: timed; what was read is verified between the timed pieces."""
+    verifier = Verifier(job.source, where, job.overhead)
+    with gc_paused():
+        with store_errors(where, path), measurement.timed():
+            reader = job.method.reader(path)
+        for indices in progress(batches, desc=f"read {where}", unit="batch"):
+            with store_errors(where, path, indices), measurement.timed():
+                images, labels = reader.read(indices)
+            measurement.sample_memory()
+            verifier.add(indices, images, labels)
+        with measurement.timed():
+            reader.close()
+    verifier.flush()
+
+
+def _parallel_worker(job, path, batches, where, barrier, results):
+    try:
+        barrier.wait()
+        measurement = Measurement()
+        read_batches(job, path, batches, where, measurement)
+        watch = measurement.watch
+        results.put((watch.elapsed_ns, watch.started_ns, watch.ended_ns, measurement.memory.result()[0], ""))
+    except Exception as error:  # reported to the parent, which fails the job
+        results.put((0, 0, 0, 0, f"{type(error).__name__}: {error}"))
+
+
+def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measurement: Measurement) -> None:
+    """The same batches split over k forked workers released together; time is the slowest worker's."""
+    import multiprocessing  # here, not at the top: 25 ms that only parallel reads need
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers), context.Queue()
+    processes = [
+        context.Process(target=_parallel_worker, args=(job, path, batches[k::workers], where, barrier, results))
+        for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    errors = [message for *_, message in outcomes if message]
+    if errors:
+        raise BenchmarkError(f"{where}: a parallel worker failed: {errors[0]}")
+    elapsed, starts, ends, peaks, _ = zip(*outcomes, strict=True)
+    watch = measurement.watch
+    watch.elapsed_ns, watch.started_ns, watch.ended_ns = max(elapsed), min(starts), max(ends)
+    for peak in peaks:
+        measurement.memory.add_worker(peak)
+
+
+def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where: str, measurement) -> list[float]:
+    """Single-image reads at random positions of an open store, each timed on its own."""
+    positions = np.random.default_rng(job.settings.seed).integers(0, n_images, size=pattern.reads)
+    latencies, verifier = [], Verifier(job.source, where, job.overhead)
+    with store_errors(where, path):
+        reader = job.method.reader(path)
+    try:
+        with gc_paused():
+            for index in positions:
+                one = Stopwatch()
+                with store_errors(where, path, [index]), one.timed(), measurement.timed():
+                    images, labels = reader.read(np.array([index]))
+                latencies.append(one.seconds)
+                verifier.add([index], images, labels)
+    finally:
+        reader.close()
+    verifier.flush()
+    return latencies
+
+
+def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str) -> tuple[Measurement, dict]:
+    """One timed read in the given pattern; returns the measurement and the row fields it adds."""
+    measurement = Measurement()
+    if pattern.name == PatternName.SINGLE_LATENCY:
+        latencies = read_latencies(job, path, pattern, n_images, where, measurement)
+        p50, p95, p99 = (float(p) for p in np.percentile(latencies, [50, 95, 99]))
+        return measurement, {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads}
+    batches = index_batches(pattern, n_images, job.settings.chunk_images, job.settings.seed)
+    if pattern.name == PatternName.PARALLEL:
+        read_parallel(job, path, batches, pattern.workers, where, measurement)
+    else:
+        read_batches(job, path, batches, where, measurement)
+    return measurement, {}
+
+
+def measure_reads(job: Job, operation: str, n_images: int, path, patterns: list[Pattern]) -> list[Row]:
+    """Warm-up plus timed repeats; within a repeat, cache states and patterns are interleaved, so drift on a
+    shared machine hits them alike."""
+    path, rows = Path(path), []
+    files = files_under(path)
+    store_bytes = sum(file.stat().st_size for file in files)
+    chunk_bytes = min(n_images, job.settings.chunk_images) * job.source.image_bytes
+    previous = {}  # (cache, pattern) -> seconds of its last repeat
+    for repeat in range(job.settings.warmup_runs + job.settings.repeats):
+        for mode in map(cache.CacheMode, job.settings.caches):
+            for pattern in patterns:
+                with job.overhead(f"cache {mode}"):
+                    state = cache.ensure(mode, path, files, store_bytes)
+                need = read_need(mode == cache.CacheMode.COLD, store_bytes, chunk_bytes)
+                if worth_priming(job.settings.prime_memory, previous.get((mode, pattern)), need):
+                    with job.overhead("prime"):
+                        prime_rest(need, state.released_bytes)
+                where = f"{job.method_name} n={n_images} {pattern.name} {mode} repeat {repeat}"
+                measurement, fields = read_once(job, path, pattern, n_images, where)
+                previous[mode, pattern] = measurement.seconds
+                rows.append(job.row(
+                    measurement, operation, n_images, repeat, pattern=pattern.name, batch_size=pattern.batch_size,
+                    workers=pattern.workers, cache=mode.value, resident_fraction=state.resident_fraction,
+                    cache_verified=int(state.verified), **fields,
+                ))  # fmt: skip
+    return rows

@@ -1,0 +1,40 @@
+"""What one timed job is told by the workflow (common.smk builds it from the validated config)."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The config values a timed job uses; the defaults live in the schema, not here (see ``defaults``)."""
+
+    durability: str  # none | fsync
+    repeats: int  # timed repeats (warm-ups come on top)
+    warmup_runs: int
+    chunk_images: int  # images per write or read call
+    caches: tuple[str, ...]  # read cache states, CacheMode values
+    seed: int
+    prime_memory: bool
+    options: dict = field(default_factory=dict)  # the method's writer options, defaults filled in
+    machine_id: str = ""  # environment.machine_id(), filled in by the job
+
+    @classmethod
+    def from_params(cls, params: dict, machine_id: str) -> "Settings":
+        return cls(**{**params, "caches": tuple(params["caches"]), "machine_id": machine_id})
+
+    @classmethod
+    def defaults(cls, **changes) -> "Settings":
+        """The schema's defaults with changes (for tests and benchmark scripts)."""
+        from imgbench import config
+
+        checked = config.validate({"dataset": {"source": "synthetic"}})
+        values = {
+            "durability": checked["durability"],
+            "repeats": checked["repeats"],
+            "warmup_runs": checked["warmup_runs"],
+            "chunk_images": checked["chunk_images"],
+            "caches": tuple(checked["cache"]),
+            "seed": checked["seed"],
+            "prime_memory": checked["prime_memory"],
+            "machine_id": "test",
+        }
+        return cls(**(values | changes))

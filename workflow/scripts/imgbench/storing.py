@@ -1,0 +1,142 @@
+"""Timed stores: warm-up plus repeats, each into a new empty directory, and a method's encoding alone.
+
+Inside the timer (the same for every method): creating the writer (opening files or environments), every
+``write`` call, and ``close`` (final flush; with durability fsync, the fsync of every file and directory).
+Outside: building the input chunks from the source, creating the directory, ``os.sync()`` before each
+repeat so that no repeat pays for the previous one's writeback, and memory priming (memory.py).
+
+Repeats do not reuse one emptied directory: on this project's ext4 test machine, creating 100,000 files
+right after deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
+own deletions (docs/virtual-machines.md). Each repeat has its own directory (repeats.repeat_dir); the last
+becomes the store, the others are deleted when the job ends, and a failed store deletes all of its own.
+"""
+
+import os
+from contextlib import suppress
+from pathlib import Path
+
+from imgbench import cache
+from imgbench.errors import BenchmarkError, RetryStore
+from imgbench.fsutil import disk_full, fresh_dir, remove_trees
+from imgbench.measurement import Job, Measurement
+from imgbench.memory import prime_rest, worth_priming
+from imgbench.progress import progress
+from imgbench.repeats import repeat_dir
+from imgbench.rows import Operation, PatternName, Row
+from imgbench.timer import gc_paused
+
+MAX_STORE_ATTEMPTS = 5
+
+
+def store_once(job: Job, path: Path, n_images: int, options: dict) -> Measurement:
+    """One timed store of n_images into the empty directory path."""
+    measurement, source = Measurement(), job.source
+    chunks = job.overhead.each("chunks", source.chunks(n_images, job.settings.chunk_images))
+    bar = progress(total=n_images, desc=f"store {path}", unit="img")
+    with gc_paused():
+        with measurement.timed():
+            writer = job.method.writer(path, n_images, source.image_shape, job.durable, **options)
+        try:
+            for start, images, labels in chunks:
+                with measurement.timed():
+                    writer.write(start, images, labels)
+                measurement.sample_memory()
+                bar.update(len(images))
+        except RetryStore:
+            raise  # the writer has released what it held
+        except BaseException:
+            with suppress(Exception):
+                writer.close()  # best effort: no file of a failed store stays open
+            raise
+        with measurement.timed():
+            writer.close()
+    bar.close()
+    return measurement
+
+
+def store_need(job: Job, n_images: int) -> int:
+    """Fresh memory a store touches: the method's store_memory_factor x the raw pixels."""
+    return int(job.method.store_memory_factor * n_images * job.source.image_bytes)
+
+
+class StoreAttempts:
+    """Stores into fresh directories, redone from empty when a method had to grow (RetryStore). The grown
+    options are kept for the later repeats of the job, so that only the first pays for growing."""
+
+    def __init__(self, job: Job):
+        self.job, self.options = job, dict(job.settings.options)
+
+    def store(self, path: Path, n_images: int, prime_bytes: int = 0, previous_path: Path | None = None):
+        """With prime_bytes, the previous repeat's store (previous_path) leaves the page cache first: its
+        pages are host-backed and the same size as what this repeat will cache (memory.prime_rest)."""
+        overhead = self.job.overhead
+        for _attempt in range(MAX_STORE_ATTEMPTS):
+            with overhead("clear"):
+                fresh_dir(path)
+            with overhead("sync"):
+                os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
+            if prime_bytes:
+                with overhead("prime"):
+                    prime_rest(prime_bytes, cache.release(previous_path)[0] if previous_path else 0)
+            try:
+                return store_once(self.job, path, n_images, self.options)
+            except RetryStore as grown:
+                print(f"note: {grown}", flush=True)
+                self.options |= grown.options
+        raise BenchmarkError(f"store into {path} needed more than {MAX_STORE_ATTEMPTS} attempts")
+
+
+def measure_encoding(job: Job, n_images: int) -> list[Row]:
+    """The method's encoding alone (method.encode, in memory, no I/O), over the same chunks as its store.
+
+    Recorded as store_many rows with pattern encode_only, so a store's time splits into encoding and the
+    rest (container and I/O). Methods that store raw pixels have no encode step and get no rows.
+    """
+    if job.method.encode is None:
+        return []
+    rows, settings = [], job.settings
+    for repeat in range(settings.warmup_runs + settings.repeats):
+        measurement = Measurement()
+        with gc_paused():
+            chunks = job.source.chunks(n_images, settings.chunk_images)
+            for _start, images, labels in job.overhead.each("chunks", chunks):
+                with measurement.timed():
+                    job.method.encode(images, labels)
+        rows.append(job.row(measurement, Operation.STORE_MANY, n_images, repeat, pattern=PatternName.ENCODE_ONLY))
+    return rows
+
+
+def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None) -> list[Row]:
+    """Warm-up plus timed repeats, each into a new empty directory beside path; the last becomes path.
+
+    Short repeats (memory.worth_priming) first evict the previous repeat's pages from the page cache and
+    prime what that does not cover. at_least, when known (the method's encoding alone, measure_encoding),
+    stands in for the warm-up's previous time: a store that cannot be short is not primed before its
+    warm-up either.
+    """
+    path, rows, done, previous = Path(path), [], [], at_least
+    attempts, need = StoreAttempts(job), store_need(job, n_images)
+    try:
+        for repeat in range(job.settings.warmup_runs + job.settings.repeats):
+            done.append(repeat_dir(path, repeat))
+            prime_bytes = need if worth_priming(job.settings.prime_memory, previous, need) else 0
+            measurement = attempts.store(done[-1], n_images, prime_bytes, done[-2] if len(done) > 1 else None)
+            previous = measurement.seconds
+            rows.append(job.row(measurement, operation, n_images, repeat))
+    except BaseException as error:
+        full = isinstance(error, OSError) and disk_full(error, path.parent)
+        with job.overhead("delete"):
+            remove_trees(done)  # a failed store leaves nothing behind (and frees a full disk)
+        if full:
+            raise BenchmarkError(
+                f"the disk holding {path.parent} is full: storing {n_images} images with {job.method_name} failed "
+                f"({error}). This job's partial store was removed; free some space and run again."
+            ) from error
+        raise
+    with job.overhead("delete"):
+        remove_trees([path])
+        os.replace(done[-1], path)
+        remove_trees(done[:-1])
+    with job.overhead("sync"):
+        os.sync()  # the deletions' writeback is this job's, not the next one's
+    return rows

@@ -1,0 +1,148 @@
+"""The headline tables, built once from summary.csv and disk_usage.csv for summary.md, the report and the
+README, and the lines that say which machine and which settings they come from. Presentation only: every
+number is read from the summary (stats.py computes them)."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from imgbench.stats import NOISY_CV
+
+HEADLINE = [("store_many", "", "Store many"), ("read_many", "warm", "Read many, warm page cache"),
+            ("read_many", "cold", "Read many, cold page cache")]  # fmt: skip
+RANKING_COLUMNS = ["method", "median (s)", "µs / image", "MB/s", "× npy", "noisy (cv)"]
+DISK_COLUMNS = ["allocated / raw", "apparent / raw"]
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def number(value, digits: int = 4) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    value = float(value)
+    return f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:,.0f}"
+
+
+def ratio(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def mib(value) -> str:
+    return f"{int(value or 0) / 2**20:.0f}"
+
+
+def largest_cutoff(summary: pd.DataFrame) -> int:
+    return int(summary.loc[summary["operation"].str.endswith("_many"), "n_images"].max())
+
+
+def sequential(summary: pd.DataFrame, operation: str, cache: str, n_images: int) -> pd.DataFrame:
+    """The sequential-pattern rows of one operation, cache state and count, fastest first."""
+    mask = (summary["operation"] == operation) & (summary["cache"] == cache) & (summary["pattern"] == "sequential")
+    return summary[mask & (summary["n_images"] == n_images)].sort_values("median")
+
+
+def disk_ratios(usage: pd.DataFrame, method: str, n_images: int) -> list[str]:
+    """Allocated and apparent bytes of the store over its raw pixel bytes."""
+    used = usage[(usage["method"] == method) & (usage["n_images"] == n_images)]
+    if used.empty:
+        return ["–", "–"]
+    row = used.iloc[0]
+    return [ratio(row["bytes_allocated"] / row["raw_bytes"]), ratio(row["bytes_apparent"] / row["raw_bytes"])]
+
+
+def rankings(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
+    """One table per headline operation at the largest cutoff; the lowest median is marked fastest."""
+    n, tables = largest_cutoff(summary), []
+    for operation, cache, title in HEADLINE:
+        rows, lines = sequential(summary, operation, cache, n), []
+        for rank, row in enumerate(rows.itertuples()):
+            noisy = f"{'yes' if row.noisy else 'no'} ({row.cv:.1%})"
+            line = [row.method + (" (fastest)" if rank == 0 else ""), number(row.median), number(row.us_per_image, 3),
+                    number(row.mb_per_s), ratio(row.ratio_to_npy), noisy]  # fmt: skip
+            lines.append(line + (disk_ratios(usage, row.method, n) if operation == "store_many" else []))
+        if lines:
+            columns = RANKING_COLUMNS + (DISK_COLUMNS if operation == "store_many" else [])
+            tables.append(Table(f"{title}, {n:,} images", columns, lines))
+    return tables
+
+
+def encoding_split(summary: pd.DataFrame) -> list[Table]:
+    """Store-many time split into encoding alone (pattern encode_only) and the rest (container and I/O)."""
+    n = largest_cutoff(summary)
+    stores = summary[(summary["operation"] == "store_many") & (summary["n_images"] == n)]
+    whole = stores[stores["pattern"] == "sequential"].set_index("method")["median"]
+    lines = []
+    for row in stores[stores["pattern"] == "encode_only"].sort_values("method").itertuples():
+        if row.method in whole:
+            total = whole[row.method]
+            lines.append([row.method, number(total), number(row.median), f"{row.median / total:.0%}",
+                          number(total - row.median)])  # fmt: skip
+    columns = ["method", "store (s)", "encoding alone (s)", "encoding share", "rest: container and I/O (s)"]
+    return [Table(f"Store many, encoding vs the rest, {n:,} images", columns, lines)] if lines else []
+
+
+def spread(row) -> str:
+    return "–" if row is None else f"{row['median']:.4g} ({row['q1']:.4g}–{row['q3']:.4g})"
+
+
+def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
+    """Per method at the largest cutoff: medians (q1–q3) of store and reads, single-image times, disk and
+    files, and peak memory of the store and warm-read jobs."""
+    n = largest_cutoff(summary)
+
+    def pick(method, operation, cache, count):
+        rows = sequential(summary, operation, cache, count)
+        rows = rows[rows["method"] == method]
+        return None if rows.empty else rows.iloc[0]
+
+    lines = []
+    for method in sorted(summary["method"].unique()):
+        store, warm, cold = (pick(method, op, cache, n) for op, cache, _ in HEADLINE)
+        singles = [pick(method, "store_single", "", 1), pick(method, "read_single", "warm", 1)]
+        used = usage[(usage["method"] == method) & (usage["n_images"] == n)]
+        peaks = [f"{mib(r['peak_rss_bytes'])} ({mib(r['peak_private_bytes'])})" if r is not None else "–"
+                 for r in (store, warm)]  # fmt: skip
+        lines.append([
+            method, spread(store), spread(warm), spread(cold),
+            *(f"{r['median'] * 1e3:.3g}" if r is not None else "–" for r in singles),
+            disk_ratios(usage, method, n)[0], str(used.iloc[0]["n_files"]) if not used.empty else "–",
+            " / ".join(peaks),
+        ])  # fmt: skip
+    columns = ["method", "store many", "read many, warm", "read many, cold", "store one (ms)", "read one, warm (ms)",
+               "disk / raw pixels", "files", "peak memory (private), store / read (MiB)"]  # fmt: skip
+    return Table(f"Median seconds (q1–q3) at {n:,} images; single-image operations in milliseconds", columns, lines)
+
+
+def headline_tables(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
+    """What summary.md, the report's summary page and the README open with, in this order."""
+    return [overview(summary, usage), *rankings(summary, usage), *encoding_split(summary)]
+
+
+def machine_line(environment: dict) -> str:
+    fs = environment.get("filesystem") or {}
+    where = f"{fs.get('type', '?')} ({fs.get('device', '?')} at {fs.get('mount_point', '?')})"
+    return (
+        f"Machine: {environment['cpu_model']}, {environment['cpu_cores']} cores, "
+        f"{int(environment['memory_bytes']) / 2**30:.1f} GiB memory, filesystem {where}; "
+        f"{environment.get('os_name', '')} ({environment.get('os', '')}), Python {environment['python']}; "
+        f"machine_id {environment['machine_id']}, commit {environment.get('git_commit', 'unknown')}."
+    )
+
+
+def timing_line(summary: pd.DataFrame, environment: dict) -> str:
+    """Repeats and durability as measured (from the summary rows), warm-up runs and dataset from the config."""
+    n = largest_cutoff(summary)
+    repeats = "/".join(str(r) for r in sorted(summary.loc[summary["n_images"] == n, "n_repeats"].unique()))
+    durability = "/".join(sorted(summary["durability"].unique()))
+    config = environment.get("config", {})
+    dataset = (config.get("dataset") or {}).get("source", "?")
+    return (
+        f"Timing: {repeats} timed repeats per measurement at {n:,} images (plus {config.get('warmup_runs', '?')} "
+        f"warm-up run(s), discarded); durability {durability}; dataset {dataset}; values are medians; noisy = cv > "
+        f"{NOISY_CV:.0%}; MB/s counts raw pixel bytes; × npy = median / npy's median."
+    )
