@@ -156,17 +156,22 @@ def measure(name: str, images: np.ndarray, chunk: int, passes: int) -> dict:
     encoded = {way: encode_all(images) for way, (encode_all, _) in ways.items()}
     if "direct" in ways and encoded["direct"] != encoded["ours"]:
         raise SystemExit(f"{name}: the direct call encoded other bytes than the codec; fix DIRECT[{name!r}]")
-    outputs = {way: np.empty_like(images) for way in ways}
+    # One batch for both ways: simplejpeg's decode time moved by up to 30% here with the batch's address.
+    out = np.empty_like(images)
     encode_runs = {way: (lambda a, b, f=encode_all: f(images[a:b])) for way, (encode_all, _) in ways.items()}
     decode_runs = {
-        way: (lambda a, b, f=decode_all, out=outputs[way]: f(encoded["ours"][a:b], out[a:b]))
-        for way, (_, decode_all) in ways.items()
+        way: (lambda a, b, f=decode_all: f(encoded["ours"][a:b], out[a:b])) for way, (_, decode_all) in ways.items()
     }
     count = len(images)
     seconds = {
         step: best_seconds(runs, count, chunk, passes)
         for step, runs in [("encode", encode_runs), ("decode", decode_runs)]
     }
+    outputs = {}
+    for way, (_, decode_all) in ways.items():
+        out[...] = 0
+        decode_all(encoded["ours"], out)
+        outputs[way] = out.copy()
     if "direct" in ways and not np.array_equal(outputs["direct"], outputs["ours"]):
         raise SystemExit(f"{name}: the direct call decoded other pixels than the codec; fix DIRECT[{name!r}]")
     psnr = psnr_db(images, outputs["ours"])
@@ -221,7 +226,8 @@ def main() -> None:
     parser.add_argument("--channels", type=int, choices=[1, 3], default=3, help="3 (RGB, default) or 1 (grey)")
     parser.add_argument("--passes", type=int, default=3, help="timed passes over each chunk, best kept")
     parser.add_argument("--chunk-bytes", type=int, default=2 << 20, help="raw bytes per timed chunk (default 2 MiB)")
-    parser.add_argument("--codecs", nargs="+", default=codecs.available(), choices=codecs.available())
+    lossless_first = sorted(codecs.available(), key=lambda name: (not codecs.load(name).lossless, name))
+    parser.add_argument("--codecs", nargs="+", default=lossless_first, choices=codecs.available())
     args = parser.parse_args()
     images = photo_like(args.count, *args.size, args.channels, np.random.default_rng(0))
     check_images(images)
