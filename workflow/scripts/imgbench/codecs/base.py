@@ -30,9 +30,11 @@ To write a codec, fill in:
     Decodes ``data`` (bytes, memoryview or any object with the buffer protocol) into ``out``, a
     preallocated, C-contiguous (H, W, C) uint8 slot, usually ``batch[i]`` of the reader's batch. The image
     comes back with exactly its stored shape: RGB as 3 channels, grayscale as (H, W, 1). Raw bytes carry no
-    shape, so the shape is ``out``'s. When the data's own header disagrees with ``out`` (height, width or
-    channels), it raises ``ImageShapeError`` rather than fill ``out`` with something else; what each codec
-    can check is said in its ``description`` when it is less than that.
+    shape, so the shape is ``out``'s. When the data hold an image of another height or width than ``out``,
+    or RGB data meet a grayscale slot, it raises ``ImageShapeError`` rather than fill ``out`` with
+    something else (raw can compare only the byte count). Grayscale data read into an RGB slot may come
+    back as RGB with equal channels (qoi, webp and the jpeg codecs do; their ``description`` says so).
+    Truncated data raise too (the library's own error, or ``CodecError``).
 
 ``decode(data, shape)`` is derived: it allocates the array and calls ``decode_into``.
 """

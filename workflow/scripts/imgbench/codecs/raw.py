@@ -21,7 +21,7 @@ CODEC = Codec(
     lossless=True,
     min_psnr_db=None,
     library="numpy",
-    description="raw pixel bytes (numpy tobytes/frombuffer); no header, so only the byte count is checked",
+    description="raw pixel bytes (numpy tobytes, a memoryview copy back); no header: only the byte count is checked",
     encode=np.ndarray.tobytes,
     decode_into=decode_into,
 )
