@@ -1,4 +1,4 @@
-"""The object-store foundation against a real SeaweedFS on 127.0.0.1: server, clients, buckets."""
+"""The object-store foundation against a real SeaweedFS on 127.0.0.1: server, proxy, clients, buckets."""
 
 import os
 import signal
@@ -21,6 +21,7 @@ from imgbench import cache  # noqa: E402
 from imgbench.errors import BenchmarkError  # noqa: E402
 from imgbench.objectstore import bucket  # noqa: E402
 from imgbench.objectstore.client import Credentials, Endpoint, make_client, remote_endpoint  # noqa: E402
+from imgbench.objectstore.proxy import LatencyProxy  # noqa: E402
 from imgbench.objectstore.server import GRPC_SOCKETS, LocalS3Server, allocate_ports, weed_binary  # noqa: E402
 from imgbench.objectstore.subprocesses import process_running  # noqa: E402
 
@@ -333,3 +334,50 @@ def test_killing_the_parent_stops_the_server(tmp_path, signum):
     assert gone, f"the server (pid {server_pid}) outlived its parent killed by {signum.name}"
     if signum == signal.SIGTERM:
         assert parent.returncode == 128 + signal.SIGTERM  # unwound through the with block
+
+
+# -- the latency proxy --------------------------------------------------------------------------------
+
+
+def s3_port(server) -> int:
+    return int(server.endpoint.url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("round_trip_ms", [5, 20])
+def test_the_proxy_adds_at_least_its_round_trip_to_a_get(server, client, round_trip_ms):
+    client.put_object(Bucket=server.bucket, Key="proxy/object", Body=b"p" * 3072)
+    with LatencyProxy(("127.0.0.1", s3_port(server)), round_trip_ms) as proxy:
+        delayed = make_client(replace(server.endpoint, url=proxy.url), 1)
+        delayed.head_bucket(Bucket=server.bucket)  # opens the pooled connection
+        for _ in range(5):
+            start = time.perf_counter()
+            body = delayed.get_object(Bucket=server.bucket, Key="proxy/object")["Body"].read()
+            elapsed = time.perf_counter() - start
+            assert body == b"p" * 3072
+            assert elapsed >= round_trip_ms / 1000
+
+
+def test_the_proxy_carries_many_concurrent_connections(server):
+    bodies = {f"proxied/{i:04d}": os.urandom(196608 if i % 8 == 0 else 3072) for i in range(128)}
+    with LatencyProxy(("127.0.0.1", s3_port(server)), 1) as proxy:
+        delayed = make_client(replace(server.endpoint, url=proxy.url), 32)
+        with ThreadPoolExecutor(32) as pool:
+            put = lambda item: delayed.put_object(Bucket=server.bucket, Key=item[0], Body=item[1])  # noqa: E731
+            get = lambda key: delayed.get_object(Bucket=server.bucket, Key=key)["Body"].read()  # noqa: E731
+            list(pool.map(put, bodies.items()))
+            assert list(pool.map(get, bodies)) == list(bodies.values())
+        pid = proxy.pid
+    assert not process_running(pid)
+
+
+def test_the_proxy_drops_connections_when_upstream_is_gone():
+    port = allocate_ports()["s3.port"]
+    with LatencyProxy(("127.0.0.1", port), 1) as proxy:
+        dead = make_client(Endpoint(proxy.url, credentials=Credentials("a", "b")), 1)
+        with pytest.raises(BotoCoreError):
+            dead.get_object(Bucket="any", Key="thing")
+
+
+def test_a_negative_round_trip_is_refused():
+    with pytest.raises(ValueError, match=">= 0"):
+        LatencyProxy(("127.0.0.1", 1), -1)
