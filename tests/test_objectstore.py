@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +23,14 @@ from imgbench.errors import BenchmarkError  # noqa: E402
 from imgbench.objectstore import bucket  # noqa: E402
 from imgbench.objectstore.client import Credentials, Endpoint, make_client, remote_endpoint  # noqa: E402
 from imgbench.objectstore.proxy import LatencyProxy  # noqa: E402
-from imgbench.objectstore.server import GRPC_SOCKETS, LocalS3Server, allocate_ports, weed_binary  # noqa: E402
+from imgbench.objectstore.server import (  # noqa: E402
+    GRPC_SOCKETS,
+    RUNTIME_DIR_PREFIX,
+    LocalS3Server,
+    allocate_ports,
+    remove_orphaned_runtime_dirs,
+    weed_binary,
+)
 from imgbench.objectstore.subprocesses import process_running  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
@@ -334,6 +342,10 @@ def test_killing_the_parent_stops_the_server(tmp_path, signum):
     assert gone, f"the server (pid {server_pid}) outlived its parent killed by {signum.name}"
     if signum == signal.SIGTERM:
         assert parent.returncode == 128 + signal.SIGTERM  # unwound through the with block
+    orphaned = list(Path(tempfile.gettempdir()).glob(f"{RUNTIME_DIR_PREFIX}{parent.pid}-*"))
+    assert len(orphaned) == (1 if signum == signal.SIGKILL else 0)
+    remove_orphaned_runtime_dirs()  # what the next start does
+    assert not any(path.exists() for path in orphaned)
 
 
 # -- the latency proxy --------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ VOLUME_SIZE_LIMIT_MB = 1024  # pinned: weed mini would derive it from the disk's
 IDLE_TIMEOUT_SECONDS = 3
 START_ATTEMPTS = 3  # a free port can be taken between asking the OS and the server's bind
 LOG_TAIL_LINES = 15
+RUNTIME_DIR_PREFIX = "imgbench-weed-"  # then the parent's pid: sockets and HOME of one server
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule (weed mini skips a bad name)
 
 
@@ -258,7 +259,9 @@ class LocalS3Server:
         binary = weed_binary()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._runtime_dir = Path(tempfile.mkdtemp(prefix="imgbench-weed-"))  # short: socket paths max 107 bytes
+        remove_orphaned_runtime_dirs()
+        # In the temp dir, not data_dir: a socket's path may be 107 bytes at most.
+        self._runtime_dir = Path(tempfile.mkdtemp(prefix=f"{RUNTIME_DIR_PREFIX}{os.getpid()}-"))
         argv = self._argv(binary)
         with open(self.log_path, "ab") as log:
             log.write(f"imgbench: {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(argv)}\n".encode())
@@ -300,6 +303,14 @@ class LocalS3Server:
 
     def _log_tail(self, offset: int) -> str:
         return "\n".join(self._log_since(offset).splitlines()[-LOG_TAIL_LINES:])
+
+
+def remove_orphaned_runtime_dirs() -> None:
+    """Remove the runtime dirs of servers whose parent died without stopping them (SIGKILL)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{RUNTIME_DIR_PREFIX}*-*"):
+        owner = path.name.removeprefix(RUNTIME_DIR_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not process_running(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _PortTaken(Exception):
