@@ -1,17 +1,6 @@
 """The disk-usage figure: bytes per store (apparent and allocated), overhead over raw pixels, files."""
 
-from .style import (
-    cutoff_ticks,
-    method_legend,
-    method_style,
-    method_ticks,
-    methods_in,
-    new_figure,
-    placeholder,
-    ratio_ticks,
-    save,
-    select,
-)
+from . import style
 
 
 def disk_usage(path, summary, usage, scaling) -> None:
@@ -20,38 +9,38 @@ def disk_usage(path, summary, usage, scaling) -> None:
 
     title = "Disk usage of one store"
     if not usage:
-        return placeholder(path, title, "disk usage not measured in this run")
-    methods = methods_in(usage)
+        return style.placeholder(path, title, "disk usage not measured in this run")
+    methods = style.methods_in(usage)
     n = max(row["n_images"] for row in usage)
-    fig, axes = new_figure(1, 3, 16, 4.8, title)
+    fig, axes = style.new_figure(1, 3, 16, 4.8, title)
     bars_ax, ratio_ax, files_ax = axes[0]
     for i, method in enumerate(methods):
-        row = select(usage, method=method, n_images=n)[0]
-        colour = method_style(method)[0]
+        row = style.select(usage, method=method, n_images=n)[0]
+        colour = style.method_style(method)[0]
         bars_ax.bar(i - 0.19, row["bytes_apparent"] / 1e6, 0.36, color=colour)
         bars_ax.bar(i + 0.19, row["bytes_allocated"] / 1e6, 0.36, color=colour, hatch="//", edgecolor="white")
-    raw = select(usage, n_images=n)[0]["raw_bytes"]
+    raw = style.select(usage, n_images=n)[0]["raw_bytes"]
     bars_ax.axhline(raw / 1e6, color="black", linestyle="--", linewidth=1)
-    method_ticks(bars_ax, methods)
+    style.method_ticks(bars_ax, methods)
     bars_ax.set_ylabel("size (MB)")
     bars_ax.set_title(f"{n:,} images")
     for method in methods:
-        rows = sorted(select(usage, method=method), key=lambda row: row["n_images"])
+        rows = sorted(style.select(usage, method=method), key=lambda row: row["n_images"])
         xs = [row["n_images"] for row in rows]
-        colour, marker = method_style(method)
+        colour, marker = style.method_style(method)
         ratio_ax.plot(xs, [r["bytes_allocated"] / r["raw_bytes"] for r in rows], color=colour, marker=marker)
         ratio_ax.plot(xs, [r["bytes_apparent"] / r["raw_bytes"] for r in rows], "--", color=colour)
         files_ax.plot(xs, [r["n_files"] for r in rows], color=colour, marker=marker)
     ratio_ax.axhline(1, color="black", linestyle="--", linewidth=1)
-    ratio_ticks(ratio_ax)
+    style.ratio_ticks(ratio_ax)
     ratio_ax.set_xscale("log")
-    cutoff_ticks(ratio_ax, usage)
+    style.cutoff_ticks(ratio_ax, usage)
     ratio_ax.set_xlabel("number of images")
     ratio_ax.set_ylabel("size / raw pixel bytes")
     ratio_ax.set_title("overhead over raw pixels")
     files_ax.set_xscale("log")
     files_ax.set_yscale("log")
-    cutoff_ticks(files_ax, usage)
+    style.cutoff_ticks(files_ax, usage)
     files_ax.set_xlabel("number of images")
     files_ax.set_ylabel("files in the store")
     files_ax.set_title("files per store")
@@ -64,5 +53,5 @@ def disk_usage(path, summary, usage, scaling) -> None:
         Line2D([], [], color="grey", linestyle="--", label="apparent (line)"),
         Line2D([], [], color="black", linestyle="--", label="raw pixels\n(n × image bytes)"),
     ]
-    method_legend(fig, methods, kinds)
-    save(fig, path)
+    style.method_legend(fig, methods, kinds)
+    style.save(fig, path)

@@ -1,19 +1,6 @@
 """The access-pattern figures: throughput per pattern, and single-image read latency percentiles."""
 
-from .style import (
-    caches_in,
-    grouped_bars,
-    method_legend,
-    method_style,
-    method_ticks,
-    methods_in,
-    new_figure,
-    placeholder,
-    plain_log_ticks,
-    save,
-    select,
-    spread,
-)
+from . import style
 
 
 def pattern_label(row: dict) -> str:
@@ -31,35 +18,35 @@ def pattern_rows(summary, latency: bool) -> tuple[int, list[dict]]:
     if not extra:
         return 0, []
     n = max(row["n_images"] for row in extra)
-    reference = [] if latency else select(summary, operation="read_many", pattern="sequential", n_images=n)
-    return n, reference + select(extra, n_images=n)
+    reference = [] if latency else style.select(summary, operation="read_many", pattern="sequential", n_images=n)
+    return n, reference + style.select(extra, n_images=n)
 
 
 def access_patterns(path, summary, usage, scaling) -> None:
     title = "Read access patterns: throughput"
     n, rows = pattern_rows(summary, latency=False)
     if not rows:
-        return placeholder(
+        return style.placeholder(
             path, title, "pattern not measured in this run\n(random, batch, parallel: see patterns.kinds)"
         )
     order = {"sequential": 0, "random": 1, "batch": 2, "parallel": 3}
     keyed = sorted(rows, key=lambda r: (order.get(r["pattern"], 9), r["batch_size"], r["workers"]))
     groups = list(dict.fromkeys(pattern_label(row) for row in keyed))
-    caches = caches_in(rows)
-    fig, axes = new_figure(len(caches), 1, 13, 4.4 * len(caches) + 0.6, f"{title}, {n:,} images")
+    caches = style.caches_in(rows)
+    fig, axes = style.new_figure(len(caches), 1, 13, 4.4 * len(caches) + 0.6, f"{title}, {n:,} images")
     for ax, cache in zip(axes[:, 0], caches, strict=True):
 
         def value(group, method, cache=cache):
-            found = [r for r in select(rows, method=method, cache=cache) if pattern_label(r) == group]
-            return spread(found[0], "mb_per_s") if found else None
+            found = [r for r in style.select(rows, method=method, cache=cache) if pattern_label(r) == group]
+            return style.spread(found[0], "mb_per_s") if found else None
 
-        grouped_bars(ax, groups, methods_in(rows), value)
+        style.grouped_bars(ax, groups, style.methods_in(rows), value)
         ax.set_yscale("log")
         ax.set_ylabel("throughput (raw pixel MB/s)")
         ax.set_title(f"{cache} page cache")
         ax.grid(True, axis="y", which="major", alpha=0.3)
-    method_legend(fig, methods_in(rows))
-    save(fig, path)
+    style.method_legend(fig, style.methods_in(rows))
+    style.save(fig, path)
 
 
 def read_latency(path, summary, usage, scaling) -> None:
@@ -68,22 +55,22 @@ def read_latency(path, summary, usage, scaling) -> None:
     title = "Single-image read latency in an open store"
     n, rows = pattern_rows(summary, latency=True)
     if not rows:
-        return placeholder(path, title, "pattern not measured in this run\n(single_latency: see patterns.kinds)")
-    methods, caches = methods_in(rows), caches_in(rows)
+        return style.placeholder(path, title, "pattern not measured in this run\n(single_latency: see patterns.kinds)")
+    methods, caches = style.methods_in(rows), style.caches_in(rows)
     hatches = {"p50": None, "p95": "//", "p99": "xx"}
-    fig, axes = new_figure(1, len(caches), 6 * len(caches) + 1.5, 4.8, f"{title}, store of {n:,} images")
+    fig, axes = style.new_figure(1, len(caches), 6 * len(caches) + 1.5, 4.8, f"{title}, store of {n:,} images")
     for ax, cache in zip(axes[0], caches, strict=True):
         for i, method in enumerate(methods):
-            row = select(rows, method=method, cache=cache)[0]
+            row = style.select(rows, method=method, cache=cache)[0]
             for k, (p, hatch) in enumerate(hatches.items()):
                 x = i + (k - 1) * 0.27
-                ax.bar(x, row[p] * 1e6, 0.25, color=method_style(method)[0], hatch=hatch, edgecolor="white")
-        method_ticks(ax, methods)
+                ax.bar(x, row[p] * 1e6, 0.25, color=style.method_style(method)[0], hatch=hatch, edgecolor="white")
+        style.method_ticks(ax, methods)
         ax.set_yscale("log")
         ax.set_ylabel("latency of one read (µs)")
-        plain_log_ticks(ax)
+        style.plain_log_ticks(ax)
         ax.set_title(f"{cache} page cache")
         ax.grid(True, axis="y", which="major", alpha=0.3)
     percentiles = [Patch(facecolor="grey", hatch=h, edgecolor="white", label=p) for p, h in hatches.items()]
-    method_legend(fig, methods, percentiles)
-    save(fig, path)
+    style.method_legend(fig, methods, percentiles)
+    style.save(fig, path)
