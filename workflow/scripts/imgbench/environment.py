@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 
 PACKAGES = ["numpy", "pillow", "lmdb", "h5py", "snakemake", "matplotlib", "tqdm"]
@@ -130,6 +131,7 @@ def environment_record(results_dir: Path, workflow_dir: Path, config: dict) -> d
         "libraries": library_versions(),
         "os_name": os_release,
         "hostname": platform.node(),
+        "recorded_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "filesystem": mount_of(results_dir),
         "git_commit": git_commit(workflow_dir),
         "config": config,

@@ -127,7 +127,8 @@ def machine_line(environment: dict) -> str:
     fs = environment.get("filesystem") or {}
     where = f"{fs.get('type', '?')} ({fs.get('device', '?')} at {fs.get('mount_point', '?')})"
     return (
-        f"Machine: {environment['cpu_model']}, {environment['cpu_cores']} cores, "
+        f"Measured {environment.get('recorded_at', 'at an unrecorded time')} on: "
+        f"{environment['cpu_model']}, {environment['cpu_cores']} cores, "
         f"{int(environment['memory_bytes']) / 2**30:.1f} GiB memory, filesystem {where}; "
         f"{environment.get('os_name', '')} ({environment.get('os', '')}), Python {environment['python']}; "
         f"machine_id {environment['machine_id']}, commit {environment.get('git_commit', 'unknown')}."
