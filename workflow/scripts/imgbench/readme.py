@@ -34,8 +34,9 @@ def methods_table() -> str:
 def results_table(results: Path) -> str:
     """The overview table of summary.md (tables.headline_tables), the machine and the settings."""
     summary, usage, environment = load(results)
-    table = markdown_table(headline_tables(summary, usage)[0]).split("\n", 2)[2]  # without its heading
-    return "\n".join([table, machine_line(environment), "", timing_line(summary, environment)])
+    overview = headline_tables(summary, usage)[0]
+    table = markdown_table(overview).split("\n", 2)[2]  # its title as a sentence, not a heading
+    return "\n".join([f"{overview.title}.", "", table, machine_line(environment), "", timing_line(summary, environment)])
 
 
 def sequential_index(summary: pd.DataFrame) -> dict:
