@@ -36,7 +36,8 @@ def results_table(results: Path) -> str:
     summary, usage, environment = load(results)
     overview = headline_tables(summary, usage)[0]
     table = markdown_table(overview).split("\n", 2)[2]  # its title as a sentence, not a heading
-    return "\n".join([f"{overview.title}.", "", table, machine_line(environment), "", timing_line(summary, environment)])
+    lines = [f"{overview.title}.", "", table, machine_line(environment), "", timing_line(summary, environment)]
+    return "\n".join(lines)
 
 
 def sequential_index(summary: pd.DataFrame) -> dict:
