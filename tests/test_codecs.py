@@ -16,7 +16,7 @@ LOSSY = [name for name in ALL if not codecs.load(name).lossless]
 SHAPES = [(32, 32, 3), (48, 80, 3), (32, 32, 1)]
 # Grey data read into an RGB slot come back as RGB with equal channels: QOI and WebP hold RGB only and keep
 # grey so; JPEG could tell from its header, but reading it costs a tenth of a decode at 32x32 (see _jpeg).
-GREY_INTO_RGB_WORKS = {"qoi", "webp", "jpeg90", "jpeg75"}
+GREY_INTO_RGB_WORKS = {"qoi", "webp", "webp0", "jpeg90", "jpeg75"}
 
 
 def shape_id(shape) -> str:

@@ -20,7 +20,9 @@ def defaults() -> dict:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"methods": ["disk", "tiff"]}, r"'methods\[1\]': 'tiff' is not one of \['disk'"),
+        ({"methods": ["disk", "tiff"]}, r"'methods\[1\]': unknown storage method 'tiff'; known methods: disk, "),
+        ({"methods": ["files+gif"]}, r"'methods\[0\]': unknown codec 'gif' in 'files\+gif'; known codecs: jpeg75"),
+        ({"methods": ["zip+png"]}, r"'methods\[0\]': unknown container 'zip' in 'zip\+png'; known containers: files"),
         ({"cutoffs": [10, 1.5]}, r"'cutoffs\[1\]': 1.5 is not of type 'integer'"),
         ({"cutoffs": [10, "100"]}, r"'cutoffs\[1\]': '100' is not of type 'integer'"),
         ({"cutoffs": [0, 10]}, r"'cutoffs\[0\]': 0 is less than the minimum of 1"),
@@ -39,7 +41,7 @@ def defaults() -> dict:
          r"'dataset.url': 'ftp://x/y' does not match"),
         ({"dataset": {"source": "torrent"}}, r"'dataset.source': 'torrent' is not one of"),
         ({"method_options": {"hdf5": {"compression": "lzf"}}}, r"'method_options.hdf5': unknown option 'compression'"),
-        ({"method_options": {"zarr": {}}}, r"'method_options.zarr': unknown method 'zarr'; known methods: disk"),
+        ({"method_options": {"zarr": {}}}, r"'method_options.zarr': unknown storage method 'zarr'; known methods: di"),
         ({"cutoff": [10]}, r"Additional properties are not allowed \('cutoff' was unexpected\)"),
     ],
 )  # fmt: skip
@@ -154,7 +156,7 @@ def test_snakemake_stops_before_any_job(tmp_path):
     result = run_snakemake(workdir, "--configfile", "bad.yaml", check=False)
     assert result.returncode != 0
     assert "config key 'cutoffs[1]': -5 is less than the minimum of 1" in result.stderr
-    assert "config key 'methods[1]': 'tiff' is not one of" in result.stderr
+    assert "config key 'methods[1]': unknown storage method 'tiff'" in result.stderr
     assert not (workdir / "results").exists() and not (workdir / "resources").exists()
 
 

@@ -176,7 +176,7 @@ def test_tar_shards_read_without_index_and_out_of_order_writes(source, tmp_path)
     path = tmp_path / "store"
     store(method, path, source, 250, chunk=50, order=[3, 0, 4, 1, 2], shard_images=64)
     assert_round_trip(method, path, source, 250)
-    (path / importlib.import_module("imgbench.methods.tar_shards").INDEX).unlink()  # rebuilt from the tar headers
+    (path / importlib.import_module("imgbench.methods.containers.tar").INDEX).unlink()  # rebuilt from the tar headers
     assert_round_trip(method, path, source, 250)
 
 

@@ -1,5 +1,5 @@
-"""The contract every storage method must keep (methods/base.py), run against every registered method, at
-CIFAR's 32x32x3 and at a non-square shape."""
+"""The contract every storage method must keep (methods/base.py), run against every registered method, every
+container+codec pair included, at CIFAR's 32x32x3 and at a non-square shape."""
 
 import importlib
 import os
@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 from conftest import make_job
-from imgbench import methods, storing, usage
+from imgbench import codecs, methods, reading, storing, usage
 from imgbench.errors import RetryStore
+from imgbench.methods import containers
 from imgbench.methods.base import Method, Option, contract_problems
+from imgbench.methods.containers import Container
 from imgbench.rows import Operation, PatternName
+from imgbench.verify import Reference
 
-ALL_METHODS = methods.available()
+ALL_METHODS = [name for name in methods.available() if name not in methods.ALIASES]
 
 
 def store(method: Method, path: Path, source, n_images: int, durable=False, chunk=64, **options) -> Path:
@@ -56,21 +59,29 @@ def test_every_method_keeps_the_contract():
         assert contract_problems(name, methods.load(name)) == []
 
 
+def expected(method: Method, source, indices) -> tuple[np.ndarray, np.ndarray]:
+    """What a read must give: the source, or for a lossy codec the decode of its bytes (verify.Reference)."""
+    images, labels, psnr = Reference(source, method).expected(np.asarray(indices))
+    if method.lossy:
+        assert psnr.min() >= method.codec.min_psnr_db, f"{method.codec.name} under its PSNR floor"
+    return images, labels
+
+
 @pytest.mark.parametrize("method", ALL_METHODS)
-@pytest.mark.parametrize("durable", [False, True])
-def test_round_trip_equals_source(method, durable, any_source, tmp_path):
-    loaded = methods.load(method)
+@pytest.mark.parametrize(("durable", "source_name"), [(False, "source"), (True, "source"), (False, "wide_source")])
+def test_round_trip_equals_source(method, durable, source_name, request, tmp_path):
+    loaded, any_source = methods.load(method), request.getfixturevalue(source_name)
     n_images = 250  # more than the 200 source images: the tail repeats the dataset
     path = store(loaded, tmp_path / "store", any_source, n_images, durable)
-    expected_images, expected_labels = any_source.take(np.arange(n_images))
+    expected_images, expected_labels = expected(loaded, any_source, np.arange(n_images))
     images, labels = read(loaded, path, np.arange(n_images))
     assert images.dtype == np.uint8 and images.shape == (n_images, *any_source.image_shape)
     np.testing.assert_array_equal(images, expected_images)
     np.testing.assert_array_equal(labels, expected_labels)
     shuffled = np.random.default_rng(1).permutation(n_images)[:50]
     images, labels = read(loaded, path, shuffled)
-    np.testing.assert_array_equal(images, any_source.take(shuffled)[0])
-    np.testing.assert_array_equal(labels, any_source.take(shuffled)[1])
+    np.testing.assert_array_equal(images, expected(loaded, any_source, shuffled)[0])
+    np.testing.assert_array_equal(labels, expected(loaded, any_source, shuffled)[1])
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
@@ -78,7 +89,7 @@ def test_single_image_store(method, any_source, tmp_path):
     loaded = methods.load(method)
     path = store(loaded, tmp_path / "one", any_source, 1)
     images, labels = read(loaded, path, [0])
-    np.testing.assert_array_equal(images[0], any_source.take([0])[0][0])
+    np.testing.assert_array_equal(images[0], expected(loaded, any_source, [0])[0][0])
     assert labels[0] == any_source.take([0])[1][0]
 
 
@@ -106,7 +117,7 @@ def test_cutoffs_do_not_share_files(method, source, tmp_path):
     assert inodes[10].isdisjoint(inodes[100])
     assert sorted(p.name for p in (tmp_path / method).iterdir()) == ["10", "100"]  # earlier repeats removed
     images, _ = read(job.method, tmp_path / method / "10", np.arange(10))
-    np.testing.assert_array_equal(images, source.take(np.arange(10))[0])
+    np.testing.assert_array_equal(images, expected(job.method, source, np.arange(10))[0])
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
@@ -161,22 +172,40 @@ def test_a_module_that_breaks_the_contract_is_refused():
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
-def test_encoding_is_timed_apart_where_a_method_encodes(method, source):
-    """Methods that encode (PNG, pickle, records) declare encode; its rows split a store's time."""
+def test_encoding_and_decoding_are_timed_apart_where_a_method_encodes(method, source):
+    """Methods that encode (codecs, pickles, records) declare encode and decode; their rows split a store's and
+    a read's time into the codec and the rest."""
     job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=64)
-    rows = storing.measure_encoding(job, 100)
+    rows = storing.measure_encoding(job, 100) + reading.measure_decoding(job, 100)
     if job.method.encode is None:
-        assert rows == [] and method in {"npy", "hdf5", "hdf5_chunked"}
+        assert rows == []
         return
-    assert [(r.operation, r.pattern, r.warmup) for r in rows] == [("store_many", PatternName.ENCODE_ONLY, 1)] + [
-        ("store_many", PatternName.ENCODE_ONLY, 0)
-    ] * 2
-    assert all(r.seconds > 0 for r in rows)
-    encoded = job.method.encode(*source.take(np.arange(5)))
+    kinds = [(r.operation, r.pattern, r.warmup) for r in rows]
+    assert kinds == [(op, pattern, warmup) for op, pattern in (("store_many", PatternName.ENCODE_ONLY),
+                     ("read_many", PatternName.DECODE_ONLY)) for warmup in (1, 0, 0)]  # fmt: skip
+    assert all(r.seconds > 0 and r.cache is None for r in rows)
+    images, labels = source.take(np.arange(5))
+    encoded = job.method.encode(images, labels)
     assert len(encoded) == 5 and all(len(bytes(item)) > 0 for item in encoded)
+    np.testing.assert_array_equal(job.method.decode(encoded, source.image_shape), job.method.expected(images))
 
 
-def test_each_method_module_defines_only_its_method():
+def test_aliases_are_the_container_methods():
+    for alias, name in methods.ALIASES.items():
+        assert methods.load(alias) is methods.load(name)
+
+
+@pytest.mark.parametrize("container", ["files", "lmdb", "hdf5", "tar"])
+def test_a_store_read_with_another_codec_is_refused(container, source, tmp_path):
+    path = store(methods.load(f"{container}+png1"), tmp_path / "store", source, 20)
+    with pytest.raises(ValueError, match="encoded with png1, not qoi: store it again"):
+        read(methods.load(f"{container}+qoi"), path, [0])
+
+
+def test_each_method_module_defines_its_method_and_each_container_its_container():
     """Modules of the registry are methods; helper modules start with an underscore (or are base)."""
-    for name in ALL_METHODS:
+    for name in methods.plain():
         assert isinstance(importlib.import_module(f"imgbench.methods.{name}").METHOD, Method)
+    for name in containers.available():
+        assert isinstance(importlib.import_module(f"imgbench.methods.containers.{name}").CONTAINER, Container)
+    assert len(methods.paired()) == len(containers.available()) * len(codecs.available())

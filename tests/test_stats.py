@@ -14,14 +14,14 @@ def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="
         "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
         "op_images": op_images or n, "raw_bytes": (op_images or n) * 3072, "peak_rss_bytes": 1000,
         "peak_private_bytes": 600, "p50_seconds": None, "p95_seconds": None, "p99_seconds": None,
-        "cache_verified": None,
+        "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,
     }  # fmt: skip
 
 
 def summarise(rows) -> list[dict]:
     """stats.summarise on a timings table built from these rows, as plain dicts."""
-    frame = pd.DataFrame(rows).astype({"p50_seconds": float, "p95_seconds": float, "p99_seconds": float,
-                                       "cache_verified": "Int64"})  # fmt: skip
+    floats = ("p50_seconds", "p95_seconds", "p99_seconds", "psnr_min_db", "psnr_median_db")
+    frame = pd.DataFrame(rows).astype({name: float for name in floats} | {"cache_verified": "Int64"})
     return stats.records(stats.summarise(frame))
 
 

@@ -14,8 +14,10 @@ N = 300
 def test_matching_reads_pass_including_repeated_indices(source):
     indices = np.array([5, len(source) + 5, 17, 0])  # image i is source image i % len(source)
     images, labels = source.take(indices)
-    verify.verify(source, indices, images.copy(), labels.copy(), "test")
-    verify.verify(source, indices[:1], images[:1].copy(), labels[:1].copy(), "test")  # smaller after larger
+    verify.verify(verify.Reference(source), indices, images.copy(), labels.copy(), "test")
+    verify.verify(
+        verify.Reference(source), indices[:1], images[:1].copy(), labels[:1].copy(), "test"
+    )  # smaller after larger
 
 
 def test_one_changed_pixel_names_the_image(source):
@@ -23,7 +25,7 @@ def test_one_changed_pixel_names_the_image(source):
     images, labels = source.take(indices)
     images[7, 31, 0, 2] ^= 1
     with pytest.raises(BenchmarkError, match=r"differ from the source \(first bad images: \[107\]\)"):
-        verify.verify(source, indices, images, labels, "test")
+        verify.verify(verify.Reference(source), indices, images, labels, "test")
 
 
 def test_a_wrong_label_fails(source):
@@ -31,14 +33,14 @@ def test_a_wrong_label_fails(source):
     images, labels = source.take(indices)
     labels[3] = (labels[3] + 1) % 10
     with pytest.raises(BenchmarkError, match=r"first bad images: \[3\]"):
-        verify.verify(source, indices, images, labels, "test")
+        verify.verify(verify.Reference(source), indices, images, labels, "test")
 
 
 def test_a_wrong_shape_fails(source):
     indices = np.arange(10)
     images, labels = source.take(indices)
     with pytest.raises(BenchmarkError, match=r"read \(10, 32, 32\) uint8, expected \(10, 32, 32, 3\)"):
-        verify.verify(source, indices, images[..., 0].copy(), labels, "test")
+        verify.verify(verify.Reference(source), indices, images[..., 0].copy(), labels, "test")
 
 
 def test_a_corrupted_store_fails_the_read(source, tmp_path):
@@ -86,7 +88,7 @@ def test_same_bytes_compares_non_contiguous_arrays_too(source):
 
 def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source):
     """Single-image reads wait for the batch's bytes; the flush at the end checks what is left."""
-    verifier = verify.Verifier(source, "test", Overhead(), batch_bytes=10 * source.image_bytes)
+    verifier = verify.Verifier(verify.Reference(source), "test", Overhead(), batch_bytes=10 * source.image_bytes)
     for index in range(25):
         images, labels = source.take([index])
         if index == 22:
@@ -100,4 +102,32 @@ def test_small_reads_are_verified_in_batches_and_a_bad_one_is_still_named(source
 def test_a_read_of_the_wrong_shape_fails_before_batching(source):
     images, labels = source.take(np.arange(3))
     with pytest.raises(BenchmarkError, match=r"read \(3, 32, 32\) uint8"):
-        verify.Verifier(source, "test", Overhead()).add(np.arange(3), images[..., 0].copy(), labels)
+        verify.Verifier(verify.Reference(source), "test", Overhead()).add(np.arange(3), images[..., 0].copy(), labels)
+
+
+def test_a_lossy_read_must_equal_the_decode_of_the_codecs_bytes_and_reach_its_floor(source):
+    """jpeg90: the exact source fails (a read cannot give it back), its decode passes with PSNRs recorded."""
+    from imgbench import methods
+
+    method = methods.load("files+jpeg90")
+    reference = verify.Reference(source, method)
+    indices = np.arange(30)
+    images, labels = source.take(indices)
+    with pytest.raises(BenchmarkError, match="differ from the decode of their codec's bytes"):
+        verify.verify(reference, indices, images, labels, "test")
+    psnr = verify.verify(reference, indices, method.expected(images), labels, "test")
+    assert len(psnr) == 30 and psnr.min() >= method.codec.min_psnr_db
+
+
+def test_a_codec_under_its_psnr_floor_fails_naming_the_image(source):
+    """The same bytes held to a floor these images cannot reach: the read fails with the worst image."""
+    import dataclasses
+
+    from imgbench import methods
+
+    method = methods.load("files+jpeg75")
+    strict = dataclasses.replace(method, codec=dataclasses.replace(method.codec, min_psnr_db=99.0))
+    indices = np.arange(10)
+    with pytest.raises(BenchmarkError, match=r"decodes at [0-9.]+ dB PSNR against the source, under jpeg75's floor"):
+        verify.verify(verify.Reference(source, strict), indices, method.expected(source.take(indices)[0]),
+                      source.take(indices)[1], "test")  # fmt: skip

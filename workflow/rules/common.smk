@@ -1,4 +1,5 @@
 # Config validation, wildcard constraints and the input functions that turn config into file lists.
+import re
 import sys
 from pathlib import Path
 
@@ -42,7 +43,7 @@ SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
 
 
 wildcard_constraints:
-    method="|".join(imgbench_methods.available()),
+    method="|".join(re.escape(name) for name in imgbench_methods.available()),
     n_images=r"\d+",
 
 

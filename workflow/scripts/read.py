@@ -8,4 +8,5 @@ n_images = int(snakemake.wildcards.n_images)
 with timed_job(snakemake, f"read {snakemake.wildcards.method} {n_images}") as job:
     patterns = [reading.Pattern(**pattern) for pattern in snakemake.params.patterns]
     rows = reading.measure_reads(job, Operation.READ_MANY, n_images, snakemake.input.store, patterns)
+    rows += reading.measure_decoding(job, n_images)  # after the reads: it must not disturb their cache
     write_rows(snakemake.output.timings, rows)

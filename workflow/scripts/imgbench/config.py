@@ -56,9 +56,7 @@ def merge(base: dict, overrides: dict) -> dict:
 
 
 def load_schema() -> dict:
-    schema = yaml.safe_load(SCHEMA.read_text())
-    schema["properties"]["methods"]["items"]["enum"] = methods.available()
-    return schema
+    return yaml.safe_load(SCHEMA.read_text())
 
 
 def fill_defaults(config: dict, schema: dict) -> dict:
@@ -100,6 +98,7 @@ def validate(config: dict) -> dict:
     for error in sorted(StrictIntegerValidator(schema).iter_errors(config), key=lambda e: list(e.path)):
         allowed = _description(schema, error)
         problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
+    problems += method_name_problems(config.get("methods"))
     if not problems:
         fill_defaults(config, schema)
         problems += option_problems(config["method_options"])
@@ -108,13 +107,22 @@ def validate(config: dict) -> dict:
     return config
 
 
+def method_name_problems(names) -> list[str]:
+    """Every name in methods must be a registered method or a container+codec pair (the schema cannot
+    list them: they come from the registries)."""
+    if not isinstance(names, list):
+        return []  # the schema reports it
+    found = [(index, methods.name_problem(name)) for index, name in enumerate(names) if isinstance(name, str)]
+    return [f"config key 'methods[{index}]': {problem}" for index, problem in found if problem]
+
+
 def option_problems(method_options: dict) -> list[str]:
     """Options must name a known method and be options it declares, with allowed values (methods/base.py)."""
     problems = []
     for method, options in method_options.items():
         key = f"config key 'method_options.{method}'"
-        if method not in methods.available():
-            problems.append(f"{key}: unknown method {method!r}; known methods: {', '.join(methods.available())}")
+        if (problem := methods.name_problem(method)) is not None:
+            problems.append(f"{key}: {problem}")
             continue
         problems += [f"{key}: {problem}" for problem in methods.load(method).option_problems(options)]
     return problems

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-PACKAGES = ["numpy", "pillow", "lmdb", "h5py", "snakemake", "matplotlib", "tqdm"]
+PACKAGES = ["numpy", "pillow", "lmdb", "h5py", "imagecodecs", "simplejpeg", "pandas", "snakemake", "matplotlib",
+            "tqdm"]  # fmt: skip
 
 
 def cpu_model() -> str:
@@ -52,6 +53,13 @@ def library_versions() -> dict:
         "libhdf5": h5py.version.hdf5_version,
         "zlib (Pillow)": features.version("zlib") or "unknown",
     }
+
+
+def codec_libraries() -> dict:
+    """Each codec's library and version (imgbench.codecs)."""
+    from imgbench import codecs
+
+    return codecs.library_versions()
 
 
 def canonical(name: str) -> str:
@@ -129,6 +137,7 @@ def environment_record(results_dir: Path, workflow_dir: Path, config: dict) -> d
         "machine_id": machine_id(record),
         **record,
         "libraries": library_versions(),
+        "codecs": codec_libraries(),
         "os_name": os_release,
         "hostname": platform.node(),
         "recorded_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -6,6 +6,7 @@ timers), a ``Measurement`` per row (its stopwatch and its own memory peaks, from
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from imgbench.memory import PeakMemory
 from imgbench.methods.base import Method
@@ -13,6 +14,7 @@ from imgbench.rows import PatternName, Row
 from imgbench.settings import Settings
 from imgbench.source import Source
 from imgbench.timer import Overhead, Stopwatch
+from imgbench.verify import Reference
 
 
 class Measurement:
@@ -43,6 +45,11 @@ class Job:
     settings: Settings
     overhead: Overhead = field(default_factory=Overhead)
 
+    @cached_property
+    def reference(self) -> Reference:
+        """What this job's reads must return (decoded references of a lossy codec are kept across reads)."""
+        return Reference(self.source, self.method)
+
     @property
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
@@ -54,7 +61,7 @@ class Job:
         values = {
             "pattern": PatternName.SEQUENTIAL.value, "batch_size": 0, "workers": 1, "cache": None,
             "p50_seconds": None, "p95_seconds": None, "p99_seconds": None, "resident_fraction": None,
-            "cache_verified": None,
+            "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,
         } | fields  # fmt: skip
         return Row(
             method=self.method_name,

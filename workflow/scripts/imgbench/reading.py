@@ -22,7 +22,7 @@ from imgbench.fsutil import files_under
 from imgbench.measurement import Job, Measurement
 from imgbench.memory import prime_rest, read_need, worth_priming
 from imgbench.progress import progress
-from imgbench.rows import PatternName, Row
+from imgbench.rows import Operation, PatternName, Row
 from imgbench.timer import Stopwatch, gc_paused
 from imgbench.verify import Verifier
 
@@ -62,9 +62,10 @@ def store_errors(where: str, path, indices=()):
         ) from error
 
 
-def read_batches(job: Job, path: Path, batches, where: str, measurement: Measurement) -> None:
-    """Open, read every batch, close: timed; what was read is verified between the timed pieces."""
-    verifier = Verifier(job.source, where, job.overhead)
+def read_batches(job: Job, path: Path, batches, where: str, measurement: Measurement) -> dict:
+    """Open, read every batch, close: timed; what was read is verified between the timed pieces. Returns the
+    row's PSNR fields (a lossy codec's)."""
+    verifier = Verifier(job.reference, where, job.overhead)
     with gc_paused():
         with store_errors(where, path), measurement.timed():
             reader = job.method.reader(path)
@@ -76,6 +77,7 @@ def read_batches(job: Job, path: Path, batches, where: str, measurement: Measure
         with measurement.timed():
             reader.close()
     verifier.flush()
+    return verifier.psnr_fields()
 
 
 def _parallel_worker(job, path, batches, where, barrier, results):
@@ -114,10 +116,10 @@ def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measu
         measurement.memory.add_worker(peak)
 
 
-def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where: str, measurement) -> list[float]:
+def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where: str, measurement):
     """Single-image reads at random positions of an open store, each timed on its own."""
     positions = np.random.default_rng(job.settings.seed).integers(0, n_images, size=pattern.reads)
-    latencies, verifier = [], Verifier(job.source, where, job.overhead)
+    latencies, verifier = [], Verifier(job.reference, where, job.overhead)
     with store_errors(where, path):
         reader = job.method.reader(path)
     try:
@@ -131,22 +133,44 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     finally:
         reader.close()
     verifier.flush()
-    return latencies
+    return latencies, verifier.psnr_fields()
 
 
 def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str) -> tuple[Measurement, dict]:
     """One timed read in the given pattern; returns the measurement and the row fields it adds."""
     measurement = Measurement()
     if pattern.name == PatternName.SINGLE_LATENCY:
-        latencies = read_latencies(job, path, pattern, n_images, where, measurement)
+        latencies, psnr = read_latencies(job, path, pattern, n_images, where, measurement)
         p50, p95, p99 = (float(p) for p in np.percentile(latencies, [50, 95, 99]))
-        return measurement, {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads}
+        return measurement, {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads,
+                             **psnr}  # fmt: skip
     batches = index_batches(pattern, n_images, job.settings.chunk_images, job.settings.seed)
     if pattern.name == PatternName.PARALLEL:
         read_parallel(job, path, batches, pattern.workers, where, measurement)
-    else:
-        read_batches(job, path, batches, where, measurement)
-    return measurement, {}
+        return measurement, {}
+    return measurement, read_batches(job, path, batches, where, measurement)
+
+
+def measure_decoding(job: Job, n_images: int) -> list[Row]:
+    """The method's decoding alone (method.decode, in memory, no I/O) of the records its encoding gives for the
+    same images, in the same chunks as its read: read_many rows with pattern decode_only (no cache state).
+    The records are made outside the timer. Methods that store raw pixels decode nothing and get no rows."""
+    method, settings = job.method, job.settings
+    if method.decode is None:
+        return []
+    rows = []
+    for repeat in range(settings.warmup_runs + settings.repeats):
+        measurement = Measurement()
+        with gc_paused():
+            chunks = job.source.chunks(n_images, settings.chunk_images)
+            for _start, images, labels in job.overhead.each("chunks", chunks):
+                with job.overhead("encode"):
+                    records = method.encode(images, labels)
+                with measurement.timed():
+                    method.decode(records, job.source.image_shape)
+                del records
+        rows.append(job.row(measurement, Operation.READ_MANY, n_images, repeat, pattern=PatternName.DECODE_ONLY))
+    return rows
 
 
 def measure_reads(job: Job, operation: str, n_images: int, path, patterns: list[Pattern]) -> list[Row]:

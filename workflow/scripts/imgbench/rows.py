@@ -26,6 +26,7 @@ class PatternName(StrEnum):
     PARALLEL = "parallel"
     SINGLE_LATENCY = "single_latency"
     ENCODE_ONLY = "encode_only"  # a store's encoding alone, in memory
+    DECODE_ONLY = "decode_only"  # a read's decoding alone, in memory
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Row:
     peak_rss_bytes: int
     peak_private_bytes: int
     raw_bytes: int
+    psnr_min_db: float | None  # lossy codecs' reads: the worst and the median image against the source
+    psnr_median_db: float | None
     measured_at: str
     machine_id: str
 
@@ -59,6 +62,8 @@ class Row:
         values = dataclasses.asdict(self)
         for name in ("seconds", "p50_seconds", "p95_seconds", "p99_seconds"):
             values[name] = "" if values[name] is None else f"{values[name]:.9f}"
+        for name in ("psnr_min_db", "psnr_median_db"):
+            values[name] = "" if values[name] is None else f"{values[name]:.2f}"
         fraction = values["resident_fraction"]
         values["resident_fraction"] = "" if fraction is None else f"{fraction:.4f}"
         return {name: "" if value is None else value for name, value in values.items()}

@@ -9,6 +9,8 @@
 - ratio_to_npy: this median over the npy method's median for the same operation, count, pattern, cache.
 - p50, p95, p99 (single_latency reads): the median over repeats of each repeat's percentile.
 - cache_verified: 1 when every row of the group found the cache state it asked for.
+- psnr_min_db, psnr_median_db (lossy codecs' reads): the lowest of the rows' minimum PSNR, and the median
+  of their median PSNR, of the images read against the source.
 - scaling: least-squares fit of log(median) = log(a) + b * log(n) over cutoffs >= SCALING_MIN_IMAGES.
 
 Tables are pandas DataFrames read once with declared dtypes (``load_timings``, ``load_summary``); the
@@ -23,7 +25,7 @@ import pandas as pd
 GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability"]
 STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy"]
 DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
-           "cache_verified"]  # fmt: skip
+           "cache_verified", "psnr_min_db", "psnr_median_db"]  # fmt: skip
 SUMMARY_COLUMNS = GROUP + STATS + DERIVED
 SCALING_COLUMNS = ["method", "operation", "pattern", "cache", "durability", "a", "b", "n_points", "n_min", "n_max"]
 NOISY_CV = 0.10
@@ -35,7 +37,7 @@ TIMING_DTYPES = TEXT | {
     "seconds": "float64", "p50_seconds": "float64", "p95_seconds": "float64", "p99_seconds": "float64",
     "started_ns": "int64", "ended_ns": "int64", "op_images": "int64", "resident_fraction": "float64",
     "cache_verified": "Int64", "peak_rss_bytes": "int64", "peak_private_bytes": "int64", "raw_bytes": "int64",
-    "measured_at": str, "machine_id": str,
+    "psnr_min_db": "float64", "psnr_median_db": "float64", "measured_at": str, "machine_id": str,
 }  # fmt: skip
 SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "n_repeats": "int64",
                          "noisy": "int64", "cache_verified": "Int64"}  # fmt: skip
@@ -89,6 +91,8 @@ def summarise(timings: pd.DataFrame) -> pd.DataFrame:
     for p in ("p50", "p95", "p99"):
         summary[p] = grouped[f"{p}_seconds"].median()
     summary["cache_verified"] = grouped["cache_verified"].agg(_all_verified).astype("Int64")
+    summary["psnr_min_db"] = grouped["psnr_min_db"].min()
+    summary["psnr_median_db"] = grouped["psnr_median_db"].median()
     summary = summary.reset_index()
     summary["ratio_to_npy"] = ratio_to_npy(summary)
     return summary[SUMMARY_COLUMNS]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from imgbench import methods
 from imgbench.stats import NOISY_CV
 
 HEADLINE = [("store_many", "", "Store many"), ("read_many", "warm", "Read many, warm page cache"),
@@ -55,6 +56,11 @@ def disk_ratios(usage: pd.DataFrame, method: str, n_images: int) -> list[str]:
     return [ratio(row["bytes_allocated"] / row["raw_bytes"]), ratio(row["bytes_apparent"] / row["raw_bytes"])]
 
 
+def label(method: str) -> str:
+    """The method's name, marked when its codec is lossy (its reads cannot give the source back exactly)."""
+    return f"{method} (lossy)" if method in methods.available() and methods.load(method).lossy else method
+
+
 def rankings(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
     """One table per headline operation at the largest cutoff; the lowest median is marked fastest."""
     n, tables = largest_cutoff(summary), []
@@ -62,8 +68,9 @@ def rankings(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
         rows, lines = sequential(summary, operation, cache, n), []
         for rank, row in enumerate(rows.itertuples()):
             noisy = f"{'yes' if row.noisy else 'no'} ({row.cv:.1%})"
-            line = [row.method + (" (fastest)" if rank == 0 else ""), number(row.median), number(row.us_per_image, 3),
-                    number(row.mb_per_s), ratio(row.ratio_to_npy), noisy]  # fmt: skip
+            name = label(row.method) + (" (fastest)" if rank == 0 else "")
+            line = [name, number(row.median), number(row.us_per_image, 3), number(row.mb_per_s),
+                    ratio(row.ratio_to_npy), noisy]  # fmt: skip
             lines.append(line + (disk_ratios(usage, row.method, n) if operation == "store_many" else []))
         if lines:
             columns = RANKING_COLUMNS + (DISK_COLUMNS if operation == "store_many" else [])
@@ -84,6 +91,35 @@ def encoding_split(summary: pd.DataFrame) -> list[Table]:
                           number(total - row.median)])  # fmt: skip
     columns = ["method", "store (s)", "encoding alone (s)", "encoding share", "rest: container and I/O (s)"]
     return [Table(f"Store many, encoding vs the rest, {n:,} images", columns, lines)] if lines else []
+
+
+def codec_grid(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
+    """Every container+codec method at the largest cutoff: store and warm read, the codec's share of each
+    (encode_only, decode_only), bytes per image against raw, and for lossy codecs the PSNR of what is read."""
+    n = largest_cutoff(summary)
+    at_n = summary[summary["n_images"] == n]
+    paired = sorted(m for m in at_n["method"].unique() if methods.SEPARATOR in m)
+
+    def median(method, operation, pattern, cache):
+        rows = at_n[(at_n["method"] == method) & (at_n["operation"] == operation) & (at_n["pattern"] == pattern)
+                    & (at_n["cache"] == cache)]  # fmt: skip
+        return None if rows.empty else rows.iloc[0]
+
+    lines = []
+    for method in paired:
+        store, read = median(method, "store_many", "sequential", ""), median(method, "read_many", "sequential", "warm")
+        encode, decode = median(method, "store_many", "encode_only", ""), median(method, "read_many", "decode_only", "")
+        used = usage[(usage["method"] == method) & (usage["n_images"] == n)]
+        per_image = used.iloc[0]["bytes_apparent"] / n if not used.empty else None
+        raw = used.iloc[0]["raw_bytes"] / n if not used.empty else None
+        psnr = "–" if read is None or pd.isna(read["psnr_min_db"]) else (
+            f"{read['psnr_min_db']:.1f} / {read['psnr_median_db']:.1f}")  # fmt: skip
+        container, codec = method.split(methods.SEPARATOR, 1)
+        times = [number(r["median"]) if r is not None else "–" for r in (store, encode, read, decode)]
+        lines.append([container, codec, *times, number(per_image), ratio(per_image / raw) if raw else "–", psnr])
+    columns = ["container", "codec", "store (s)", "encode alone (s)", "read warm (s)", "decode alone (s)",
+               "bytes / image", "× raw", "PSNR min / median (dB)"]  # fmt: skip
+    return [Table(f"Containers × codecs, {n:,} images", columns, lines)] if lines else []
 
 
 def spread(row) -> str:
@@ -120,7 +156,7 @@ def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
 
 def headline_tables(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
     """What summary.md, the report's summary page and the README open with, in this order."""
-    return [overview(summary, usage), *rankings(summary, usage), *encoding_split(summary)]
+    return [overview(summary, usage), *rankings(summary, usage), *codec_grid(summary, usage), *encoding_split(summary)]
 
 
 def machine_line(environment: dict) -> str:

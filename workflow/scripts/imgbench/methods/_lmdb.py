@@ -8,8 +8,8 @@ import numpy as np
 
 from imgbench.source import contiguous_range
 
-from ._common import fsync_tree
-from ._layout import load_shape, save_shape
+from ._common import empty_batch, fsync_tree
+from ._layout import load_layout, save_layout
 from .base import Option
 
 KEY_DTYPE = np.dtype(">u4")  # big-endian, so byte order of keys is index order
@@ -142,34 +142,26 @@ class LmdbReader:
 
 
 class RecordWriter:
-    """A method's writer: one record per image under index_keys, through LmdbBatchWriter, and the image
-    shape in layout.json.
+    """A method's writer: one record per image under index_keys, through LmdbBatchWriter, and the layout
+    (image shape, codec) in layout.json.
 
-    Subclasses set encode (images, labels -> one bytes-like value per image) and value_bytes(image_shape)
-    (a typical record's size, for the initial map). Options (RECORD_OPTIONS): batch_images (images per
-    write transaction; 1,000 rather than 10,000 because LMDB mallocs a fresh page per record and keeps
-    freed ones for the next transaction: at 10,000 CIFAR images one transaction took 0.08-0.10 s to store,
-    batches of 1,000 0.03-0.045 s); map_bytes (initial map size; default from value_bytes; doubled
-    whenever a transaction fills it).
+    encode turns (images, labels) into one bytes-like value per image; value_bytes is a typical value's size
+    (for the initial map). Options (RECORD_OPTIONS): batch_images (images per write transaction; 1,000
+    rather than 10,000 because LMDB mallocs a fresh page per record and keeps freed ones for the next
+    transaction: at 10,000 CIFAR images one transaction took 0.08-0.10 s to store, batches of 1,000
+    0.03-0.045 s); map_bytes (initial map size; default from value_bytes; doubled whenever a transaction
+    fills it).
     """
 
-    @staticmethod
-    def encode(images: np.ndarray, labels: np.ndarray) -> list:
-        raise NotImplementedError
-
-    @staticmethod
-    def value_bytes(image_shape: tuple[int, ...]) -> int:
-        raise NotImplementedError
-
     def __init__(
-        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, batch_images: int,
-        map_bytes: int | None,
+        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, encode, value_bytes: int,
+        codec: str | None, batch_images: int, map_bytes: int | None,
     ):  # fmt: skip
         if n_images > MAX_KEYS:
             raise ValueError(f"LMDB keys of 4 bytes hold at most {MAX_KEYS} images, asked for {n_images}")
         if map_bytes is None:
-            map_bytes = lmdb_map_bytes(n_images, self.value_bytes(image_shape))
-        self.path, self.image_shape = Path(path), image_shape
+            map_bytes = lmdb_map_bytes(n_images, value_bytes)
+        self.path, self.image_shape, self.encode, self.codec = Path(path), image_shape, encode, codec
         self.db = LmdbBatchWriter(path, durable, batch_images, map_bytes)
 
     @property
@@ -181,7 +173,7 @@ class RecordWriter:
         self.db.add(list(zip(index_keys(np.arange(start, start + len(images))), values, strict=True)))
 
     def close(self) -> None:
-        save_shape(self.path, self.image_shape)
+        save_layout(self.path, self.image_shape, self.codec)
         self.db.close()
 
 
@@ -193,11 +185,18 @@ RECORD_OPTIONS = {
 
 
 class RecordReader:
-    """Opens the store's LMDB for reading and learns the image shape; subclasses decode values in read()."""
+    """Opens the store's LMDB for reading and learns the image shape; read() hands the values (label byte +
+    image bytes each) to decode_values(values, images, labels), which fills the preallocated batch."""
 
-    def __init__(self, path: Path):
-        self.image_shape = load_shape(path)
+    def __init__(self, path: Path, decode_values, codec: str | None):
+        self.image_shape = load_layout(path, codec)
+        self.decode_values = decode_values
         self.db = LmdbReader(path)
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        images, labels = empty_batch(len(indices), self.image_shape)
+        self.decode_values(self.db.values(indices), images, labels)
+        return images, labels
 
     def close(self) -> None:
         self.db.close()

@@ -18,6 +18,14 @@ def encode_all(images: np.ndarray, labels: np.ndarray) -> list[bytes]:
     return [png_encode(image) for image in images]
 
 
+def decode_all(records, image_shape: tuple[int, ...]) -> np.ndarray:
+    """PNG records back to images: the decoding part of a PNG read alone, in memory."""
+    images = np.empty((len(records), *image_shape), dtype=np.uint8)
+    for slot, record in enumerate(records):
+        png_decode_into(record, images[slot])
+    return images
+
+
 def png_decode_into(data, out: np.ndarray) -> None:
     """Decode PNG bytes (any bytes-like object) into out, a preallocated slot of the image's shape."""
     with Image.open(io.BytesIO(data), formats=("PNG",)) as image:

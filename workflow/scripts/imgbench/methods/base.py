@@ -1,6 +1,8 @@
 """The contract every storage method keeps: what a method module declares, and what its writer and reader do.
 
-A method is one module in this package (its file name is its name) that defines ``METHOD = Method(...)``:
+A method is one module in this package (its file name is its name) that imports ``from .base import Method,
+Option`` and defines ``METHOD = Method(...)`` (helpers that several methods share, such as fsync_tree,
+empty_batch and gather_runs, are in _common.py):
 
 - ``description``: one line for the README and the report.
 - ``writer(path, n_images, image_shape, durable, **options) -> Writer``: ``path`` is an empty directory the
@@ -9,7 +11,8 @@ A method is one module in this package (its file name is its name) that defines 
   ``options``, as given in the config's ``method_options`` (defaults filled in).
   ``Writer.write(start, images, labels)`` receives images ``start .. start + len(images) - 1`` as uint8
   arrays (k, *image_shape) and labels as uint8 (k,), in increasing order of start; ``Writer.close()`` leaves
-  every file closed and, when ``durable``, every byte on stable storage (fsync of files and directories).
+  every file closed and, when ``durable``, every byte on stable storage (fsync of files and directories);
+  it may come after no write at all (an empty store).
   A writer that must start again larger (an LMDB map) raises ``RetryStore(reason, options)`` from write or
   close, after releasing what it holds; the store is redone from empty with those options.
 - ``reader(path) -> Reader``: ``Reader.read(indices)`` returns (images, labels) for any indices (any order,
@@ -20,7 +23,13 @@ A method is one module in this package (its file name is its name) that defines 
   store, given the raw bytes of one image (the free-space check before a run uses it).
 - ``encode`` (optional): the method's encoding alone, in memory: ``encode(images, labels)`` returns one
   bytes-like record per image. The harness times it apart (storing.measure_encoding), so a store splits
-  into encoding and the rest.
+  into encoding and the rest. It takes no options: it is the encoding with the default options. Declare it
+  whenever a store encodes or packs images (a codec, pickling, records); only methods that write the pixel
+  array as it is have none. ``decode`` (required with encode) is its inverse for reads:
+  ``decode(records, image_shape)`` returns the images (n, *image_shape), timed apart as decode_only.
+- ``codec`` (optional): the image codec (imgbench.codecs) the method stores with. With a lossy codec a
+  read cannot return the source exactly: it must return what decoding the codec's bytes gives
+  (``expected``), and the read-back check also holds those to the codec's PSNR floor.
 - ``store_memory_factor``: fresh memory a store touches, in units of the raw pixel bytes it stores (its
   page cache plus anything the method holds until close); memory priming uses it (see memory.py).
 - ``options``: the keyword options of ``writer``, each an ``Option`` with its default and what is allowed;
@@ -38,6 +47,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from imgbench.codecs.base import Codec
 
 
 class Writer(Protocol):
@@ -91,9 +102,24 @@ class Method:
     reader: Callable[[Path], Reader]
     bytes_per_image: Callable[[int], int]
     encode: Callable[[np.ndarray, np.ndarray], Sequence] | None = None
+    decode: Callable[[Sequence, tuple[int, ...]], np.ndarray] | None = None
+    codec: Codec | None = None
     store_memory_factor: float = 1.5  # raw pixels plus the largest container overhead seen (1.34)
     options: Mapping[str, Option] = field(default_factory=dict)
     check_options: Callable[[Mapping[str, Any]], list[str]] | None = None  # rules that span several options
+
+    @property
+    def lossy(self) -> bool:
+        return self.codec is not None and not self.codec.lossless
+
+    def expected(self, images: np.ndarray) -> np.ndarray:
+        """What reading these source images back must give: the images, or for a lossy codec their decode."""
+        if not self.lossy:
+            return images
+        out = np.empty_like(images)
+        for slot, image in enumerate(images):
+            self.codec.decode_into(self.codec.encode(image), out[slot])
+        return out
 
     def option_problems(self, given: Mapping[str, Any]) -> list[str]:
         """What is wrong with these options (unknown names, disallowed values), one sentence each."""
@@ -123,9 +149,11 @@ def contract_problems(name: str, method: Any) -> list[str]:
     for field_name in ("writer", "reader", "bytes_per_image"):
         if not callable(getattr(method, field_name)):
             problems.append(f"{field_name} must be callable")
-    for field_name in ("encode", "check_options"):
+    for field_name in ("encode", "decode", "check_options"):
         if getattr(method, field_name) is not None and not callable(getattr(method, field_name)):
             problems.append(f"{field_name} must be callable or None")
+    if (method.encode is None) != (method.decode is None):
+        problems.append("encode and decode come together: a method that encodes must say how to decode")
     if not method.store_memory_factor > 0:
         problems.append("store_memory_factor must be positive")
     for option_name, option in method.options.items():

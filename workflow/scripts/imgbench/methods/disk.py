@@ -9,7 +9,7 @@ from PIL import Image
 from imgbench.fsutil import fsync_path
 
 from ._common import PHOTO_PNG_RATIO, blocks, empty_batch
-from ._png import encode_all
+from ._png import decode_all, encode_all
 from .base import Method
 
 LABELS = "labels.csv"
@@ -73,4 +73,5 @@ METHOD = Method(
     reader=Reader,
     bytes_per_image=lambda image_bytes: blocks(PHOTO_PNG_RATIO * image_bytes) + 4,  # a file, a labels line
     encode=encode_all,
+    decode=decode_all,
 )

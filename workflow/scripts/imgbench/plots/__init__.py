@@ -6,6 +6,7 @@ mixed. The list of figures is fixed (FIGURES): a figure whose rows were not meas
 being left out, so the rule's outputs never depend on the data.
 """
 
+from .codecs import codec_tradeoff
 from .disk import disk_usage
 from .patterns import access_patterns, read_latency
 from .style import METHOD_STYLES, method_style
@@ -24,6 +25,7 @@ FIGURES = {
     "disk_usage": ("Disk usage", "Bytes and files"),
     "access_patterns": ("Access patterns", "Throughput"),
     "read_latency": ("Access patterns", "Single-image latency"),
+    "codec_tradeoff": ("Codecs", "Size vs store time"),
 }
 
 DRAW = {
@@ -36,6 +38,7 @@ DRAW = {
     "disk_usage": disk_usage,
     "access_patterns": access_patterns,
     "read_latency": read_latency,
+    "codec_tradeoff": codec_tradeoff,
 }
 
 

@@ -1,34 +1,37 @@
-"""png_hdf5: PNG-encoded images (Pillow defaults, as disk) concatenated in one HDF5 byte dataset.
+"""hdf5+CODEC: the codec's bytes of every image concatenated in one HDF5 byte dataset, plus offsets.
 
-Layout: ``png`` is every image's PNG bytes back to back (1-D uint8, growing as chunks arrive);
+Layout: ``encoded`` is every image's encoded bytes back to back (1-D uint8, growing as chunks arrive);
 ``offsets``/``sizes`` locate image i's bytes in it; ``labels`` as in hdf5. Measured against one
 variable-length uint8 dataset (h5py.vlen_dtype) at 10,000 images, this layout wrote and read
 (sequential and random order) faster, and reads of a few scattered images are cheaper, because
 each image is a plain slice rather than an HDF5 variable-length element.
 """
 
+from functools import partial
 from pathlib import Path
 
 import h5py
 import numpy as np
 
+from imgbench.codecs.base import Codec
 from imgbench.source import contiguous_range
 
-from ._common import PHOTO_PNG_RATIO, empty_batch
-from ._hdf5 import FILE, close_hdf5
-from ._layout import load_shape, save_shape
-from ._png import encode_all, png_decode_into, png_encode
-from .base import Method
+from .._common import empty_batch
+from .._hdf5 import FILE, close_hdf5
+from .._layout import load_layout, save_layout
+from .._records import decoder, encoded_bytes, encoder
+from ..base import Method
+from . import Container
 
 DATA_CHUNK_BYTES = 1 << 20
 SPAN_FACTOR = 4  # read one covering slice if it is at most this many times the bytes asked for
 
 
 class Writer:
-    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool):
-        self.path, self.durable, self.image_shape = Path(path), durable, image_shape
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, codec: Codec):
+        self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.file = h5py.File(self.path / FILE, "w", libver="latest")
-        self.data = self.file.create_dataset("png", (0,), np.uint8, maxshape=(None,), chunks=(DATA_CHUNK_BYTES,))
+        self.data = self.file.create_dataset("encoded", (0,), np.uint8, maxshape=(None,), chunks=(DATA_CHUNK_BYTES,))
         self.offsets = self.file.create_dataset("offsets", (n_images,), np.uint64)
         self.sizes = self.file.create_dataset("sizes", (n_images,), np.uint32)
         self.labels = self.file.create_dataset("labels", (n_images,), np.uint8)
@@ -37,7 +40,7 @@ class Writer:
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
         if len(images) == 0:
             return
-        encoded = [png_encode(image) for image in images]
+        encoded = [self.codec.encode(image) for image in images]
         sizes = np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded))
         offsets = self.end + np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.uint64)
         stop = self.end + int(sizes.sum())
@@ -49,17 +52,17 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
-        save_shape(self.path, self.image_shape)
+        save_layout(self.path, self.image_shape, self.codec.name)
         close_hdf5(self.file, self.path, self.durable)
 
 
 class Reader:
-    """Offsets, sizes and labels are read at open (13 bytes per image); PNG bytes per read call."""
+    """Offsets, sizes and labels are read at open (13 bytes per image); encoded bytes per read call."""
 
-    def __init__(self, path: Path):
-        self.image_shape = load_shape(path)
+    def __init__(self, path: Path, codec: Codec):
+        self.image_shape, self.codec = load_layout(path, codec.name), codec
         self.file = h5py.File(Path(path) / FILE, "r")
-        self.data = self.file["png"]
+        self.data = self.file["encoded"]
         self.offsets = self.file["offsets"][:].astype(np.int64)
         self.sizes = self.file["sizes"][:].astype(np.int64)
         self.labels = self.file["labels"][:]
@@ -81,17 +84,23 @@ class Reader:
         indices = np.asarray(indices, dtype=np.int64)
         images, _ = empty_batch(len(indices), self.image_shape)
         for slot, blob in enumerate(self._blobs(indices)):
-            png_decode_into(blob, images[slot])
+            self.codec.decode_into(blob, images[slot])
         return images, self.labels[indices]
 
     def close(self) -> None:
         self.file.close()
 
 
-METHOD = Method(
-    description="one HDF5 file: PNG bytes (Pillow defaults) concatenated in 'png' + offsets, sizes, labels",
-    writer=Writer,
-    reader=Reader,
-    bytes_per_image=lambda image_bytes: int(PHOTO_PNG_RATIO * image_bytes) + 13,  # PNG, offset, size, label
-    encode=encode_all,
-)
+def method(codec: Codec) -> Method:
+    return Method(
+        description=CONTAINER.description.format(codec=codec.name),
+        writer=partial(Writer, codec=codec),
+        reader=partial(Reader, codec=codec),
+        bytes_per_image=lambda image_bytes: encoded_bytes(codec, image_bytes) + 13,  # bytes, offset, size, label
+        encode=encoder(codec),
+        decode=decoder(codec),
+        codec=codec,
+    )
+
+
+CONTAINER = Container("one HDF5 file: {codec} bytes concatenated in 'encoded' + offsets, sizes, labels", method)

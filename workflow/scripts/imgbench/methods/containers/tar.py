@@ -1,8 +1,9 @@
-"""tar_shards: PNG files (Pillow defaults, as disk) in tar shards, WebDataset layout, plus an offset index.
+"""tar+CODEC: the codec's files in tar shards, WebDataset layout, plus an offset index.
 
-Shard k (``shard-{k:06d}.tar``) holds images k*shard_images ... as members ``{index:08d}.png`` and
+Shard k (``shard-{k:06d}.tar``) holds images k*shard_images ... as members ``{index:08d}.EXT`` (EXT the
+codec's extension, e.g. png) and
 ``{index:08d}.cls`` (the label as decimal text), written with the standard library's tarfile. At close
-the writer also saves ``index.npy``: per image its shard, the offset and size of its PNG bytes in the
+the writer also saves ``index.npy``: per image its shard, the offset and size of its encoded bytes in the
 shard, and its label, so a reader seeks straight to an image instead of walking every tar header. A
 reader given shards without an index (e.g. made by another tool) builds the same table by listing
 them with tarfile.
@@ -13,20 +14,23 @@ import os
 import re
 import tarfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from imgbench.codecs.base import Codec
 from imgbench.source import contiguous_range
 
-from ._common import PHOTO_PNG_RATIO, empty_batch, fsync_tree
-from ._layout import LAYOUT, load_shape, save_shape
-from ._png import encode_all, png_decode_into, png_encode
-from .base import Method, Option
+from .._common import empty_batch, fsync_tree
+from .._layout import LAYOUT, load_layout, save_layout
+from .._records import decoder, encoded_bytes, encoder
+from ..base import Method, Option
+from . import Container
 
 INDEX = "index.npy"
 INDEX_DTYPE = np.dtype([("shard", "<u4"), ("offset", "<u8"), ("size", "<u4"), ("label", "u1")])
-MEMBER = re.compile(r"(\d+)\.(png|cls)$")
+MEMBER = re.compile(r"(\d+)\.(\w+)$")
 
 
 def shard_name(shard: int) -> str:
@@ -38,8 +42,11 @@ def padded(size: int) -> int:
 
 
 class Writer:
-    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, shard_images: int):
+    def __init__(
+        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, shard_images: int, codec: Codec
+    ):
         self.path, self.durable, self.shard_images, self.image_shape = Path(path), durable, shard_images, image_shape
+        self.codec, self.member = codec, codec.extension.lstrip(".")
         self.index = np.zeros(n_images, dtype=INDEX_DTYPE)  # 17 bytes per image, no pixels
         self.mtime = int(time.time())
         self.shard = self.handle = self.tar = None
@@ -74,15 +81,15 @@ class Writer:
             index = start + offset
             if index // self.shard_images != self.shard:
                 self._open_shard(index // self.shard_images)
-            data = png_encode(image)
-            self.index[index] = (self.shard, self._add(f"{index:08d}.png", data), len(data), label)
+            data = self.codec.encode(image)
+            self.index[index] = (self.shard, self._add(f"{index:08d}.{self.member}", data), len(data), label)
             self._add(f"{index:08d}.cls", f"{int(label)}".encode("ascii"))
 
     def close(self) -> None:
         self._close_shard()
         with open(self.path / INDEX, "wb") as handle:
             np.save(handle, self.index)
-        save_shape(self.path, self.image_shape)
+        save_layout(self.path, self.image_shape, self.codec.name)
         if self.durable:
             fsync_tree(self.path)
 
@@ -98,10 +105,10 @@ def scan_shards(path: Path) -> np.ndarray:
                 if match is None or not member.isfile():
                     continue
                 entry = found.setdefault(int(match[1]), {"shard": shard})
-                if match[2] == "png":
-                    entry.update(offset=member.offset_data, size=member.size)
-                else:
+                if match[2] == "cls":
                     entry["label"] = int(tar.extractfile(member).read())
+                else:  # the image, in whatever format the shards were written
+                    entry.update(offset=member.offset_data, size=member.size)
     index = np.zeros(max(found, default=-1) + 1, dtype=INDEX_DTYPE)
     for image, entry in found.items():
         index[image] = (entry["shard"], entry["offset"], entry["size"], entry["label"])
@@ -111,14 +118,17 @@ def scan_shards(path: Path) -> np.ndarray:
 class Reader:
     """Reads the index at open; an image is one positioned read (os.pread) plus a PNG decode."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, path: Path, codec: Codec):
+        self.path, self.codec = Path(path), codec
         self.index = np.load(self.path / INDEX) if (self.path / INDEX).exists() else scan_shards(self.path)
         self.fds: dict[int, int] = {}
-        self.image_shape = load_shape(self.path) if (self.path / LAYOUT).exists() else self._first_image_shape()
+        self.image_shape = (
+            load_layout(self.path, codec.name) if (self.path / LAYOUT).exists() else self._first_image_shape()
+        )
 
     def _first_image_shape(self) -> tuple[int, ...]:
-        """Shards made by another tool come without layout.json: the first PNG says the shape."""
+        """Shards made by another tool come without layout.json: the first image, opened by Pillow, says
+        the shape (the codec's raw bytes carry none, so such shards must come with layout.json)."""
         from PIL import Image
 
         shard, offset, size, _label = self.index[0].tolist()
@@ -143,11 +153,11 @@ class Reader:
                 low = int(offsets.min())
                 span = os.pread(self._fd(int(shard)), int((offsets + sizes).max()) - low, low)
                 for slot, start, size in zip(slots.tolist(), (offsets - low).tolist(), sizes.tolist(), strict=True):
-                    png_decode_into(span[start : start + size], images[slot])
+                    self.codec.decode_into(span[start : start + size], images[slot])
         else:
             for slot, entry in enumerate(entries.tolist()):
                 shard, offset, size, _label = entry
-                png_decode_into(os.pread(self._fd(shard), size, offset), images[slot])
+                self.codec.decode_into(os.pread(self._fd(shard), size, offset), images[slot])
         return images, entries["label"].copy()
 
     def close(self) -> None:
@@ -156,16 +166,22 @@ class Reader:
         self.fds = {}
 
 
-def bytes_per_image(image_bytes: int) -> int:
-    """Two members (PNG and label), each a 512-byte header and data padded to 512 bytes; the index entry."""
-    return 512 + padded(int(PHOTO_PNG_RATIO * image_bytes)) + 512 + 512 + INDEX_DTYPE.itemsize
+def method(codec: Codec) -> Method:
+    def bytes_per_image(image_bytes: int) -> int:
+        """Two members (image and label), each a 512-byte header and data padded to 512; the index entry."""
+        return 512 + padded(encoded_bytes(codec, image_bytes)) + 512 + 512 + INDEX_DTYPE.itemsize
+
+    return Method(
+        description=CONTAINER.description.format(codec=codec.name),
+        writer=partial(Writer, codec=codec),
+        reader=partial(Reader, codec=codec),
+        bytes_per_image=bytes_per_image,
+        encode=encoder(codec),
+        decode=decoder(codec),
+        codec=codec,
+        options={"shard_images": Option(10_000, "images per tar shard", minimum=1)},
+    )
 
 
-METHOD = Method(
-    description="PNG files in tar shards of shard_images images (WebDataset layout) + an offset index",
-    writer=Writer,
-    reader=Reader,
-    bytes_per_image=bytes_per_image,
-    encode=encode_all,
-    options={"shard_images": Option(10_000, "images per tar shard", minimum=1)},
-)
+CONTAINER = Container("{codec} files in tar shards of shard_images images (WebDataset layout) + an offset index",
+                      method)  # fmt: skip
