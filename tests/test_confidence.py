@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from imgbench import comparison as paired
+from imgbench import comparison as pairs
 from imgbench import confidence as ci
 from imgbench import sampling
 
@@ -149,8 +149,8 @@ DRIFTS = {"random_walk": random_walk, "sine": sine}
 
 def interleaved_times(rng, drift, trials=TRIALS, rounds=ROUNDS, ratio=TRUE_RATIO) -> np.ndarray:
     """Times of (method, reference, A/A copy), shape (trials, rounds, 3), each round in an order from
-    ``paired.shuffled``; a run's time is its true time x the drift at its turn x its own lognormal noise."""
-    orders = np.array([[paired.shuffled(range(ARMS), rng) for _ in range(rounds)] for _ in range(trials)])
+    ``pairs.shuffled``; a run's time is its true time x the drift at its turn x its own lognormal noise."""
+    orders = np.array([[pairs.shuffled(range(ARMS), rng) for _ in range(rounds)] for _ in range(trials)])
     turn_in_round = np.argsort(orders, axis=2)  # orders[..., p] is the arm at position p; this inverts it
     log_drift = drift(rng, trials, rounds * ARMS).reshape(trials, rounds, ARMS)
     drift_at_turn = np.take_along_axis(log_drift, turn_in_round, axis=2)
@@ -161,8 +161,8 @@ def interleaved_times(rng, drift, trials=TRIALS, rounds=ROUNDS, ratio=TRUE_RATIO
 def paired_coverage(drift_name: str, seed: int = 2) -> tuple[float, float]:
     """Share of trials whose 95% interval contains the true ratio, and whose A/A interval contains 1."""
     times = interleaved_times(np.random.default_rng(seed), DRIFTS[drift_name])
-    ratio_hits = [paired.paired_ratio(t[:, 0], t[:, 1]).contains(TRUE_RATIO) for t in times]
-    aa_hits = [paired.aa_control(t[:, 1], t[:, 2])[1] for t in times]
+    ratio_hits = [pairs.paired_ratio(t[:, 0], t[:, 1]).contains(TRUE_RATIO) for t in times]
+    aa_hits = [pairs.aa_control(t[:, 1], t[:, 2])[1] for t in times]
     return float(np.mean(ratio_hits)), float(np.mean(aa_hits))
 
 
@@ -192,7 +192,7 @@ def half_widths(drift_name: str, seed: int = 4) -> tuple[float, float]:
     runs: pairing removes the drift from the ratio, ignoring the pairs leaves it in the spread."""
     rng = np.random.default_rng(seed)
     times = interleaved_times(rng, DRIFTS[drift_name])
-    paired = [paired.paired_ratio(t[:, 0], t[:, 1]).relative_half_width for t in times]
+    paired = [pairs.paired_ratio(t[:, 0], t[:, 1]).relative_half_width for t in times]
     unpaired = []
     for t in times:
         low, high = bootstrap_ratio_of_medians(t[:, 0], t[:, 1], rng)
@@ -225,7 +225,7 @@ def test_pairing_narrows_the_interval_of_interleaved_runs(drift_name):
 def test_paired_ratio_on_known_rounds():
     reference = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]  # a drift of 2x per round
     ratios = [0.5, 0.55, 0.6, 0.62, 0.62, 0.64, 0.7, 0.75, 0.8]
-    estimate = paired.paired_ratio([r * t for r, t in zip(ratios, reference, strict=True)], reference)
+    estimate = pairs.paired_ratio([r * t for r, t in zip(ratios, reference, strict=True)], reference)
     assert estimate.value == pytest.approx(0.62)
     assert (estimate.low, estimate.high) == pytest.approx((0.55, 0.75))  # the 2nd and 8th of 9 ratios
     assert estimate.confidence == 492 / 512 and estimate.n == 9
@@ -233,16 +233,16 @@ def test_paired_ratio_on_known_rounds():
 
 def test_paired_ratio_refuses_unmatched_or_non_positive_times():
     with pytest.raises(ValueError, match="one time of each per round"):
-        paired.paired_ratio([1.0, 2.0], [1.0])
+        pairs.paired_ratio([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="positive times"):
-        paired.paired_ratio([1.0, 0.0], [1.0, 1.0])
+        pairs.paired_ratio([1.0, 0.0], [1.0, 1.0])
 
 
 def test_aa_control_flags_an_interval_that_excludes_one():
     first = [1.0] * 9
-    estimate, contains_one = paired.aa_control(first, [1.2, 1.25, 1.3, 1.22, 1.28, 1.24, 1.26, 1.21, 1.27])
+    estimate, contains_one = pairs.aa_control(first, [1.2, 1.25, 1.3, 1.22, 1.28, 1.24, 1.26, 1.21, 1.27])
     assert not contains_one and estimate.low > 1.0
-    assert paired.aa_control(first, [0.98, 1.03, 1.0, 0.99, 1.02, 1.01, 0.97, 1.04, 1.0])[1]
+    assert pairs.aa_control(first, [0.98, 1.03, 1.0, 0.99, 1.02, 1.01, 0.97, 1.04, 1.0])[1]
 
 
 # --- the round schedule and the stopping rule of a comparison ------------------------------------------
@@ -250,10 +250,10 @@ def test_aa_control_flags_an_interval_that_excludes_one():
 
 def test_shuffled_is_seeded_and_gives_every_position_alike():
     items = ["hdf5", "lmdb", "npy"]
-    orders = [paired.shuffled(items, np.random.default_rng(7)) for _ in range(2)]
+    orders = [pairs.shuffled(items, np.random.default_rng(7)) for _ in range(2)]
     assert orders[0] == orders[1]  # the same seed, the same schedule
     rng = np.random.default_rng(8)
-    rounds = [paired.shuffled(items, rng) for _ in range(3000)]
+    rounds = [pairs.shuffled(items, rng) for _ in range(3000)]
     assert all(sorted(order) == items for order in rounds)
     assert items == ["hdf5", "lmdb", "npy"]  # the input is left alone
     first_share = {item: np.mean([order[0] == item for order in rounds]) for item in items}
@@ -261,7 +261,7 @@ def test_shuffled_is_seeded_and_gives_every_position_alike():
     assert len({tuple(order) for order in rounds}) == 6  # every order of three occurs
 
 
-def run_comparison(rounds: paired.PairedRounds, noise: float, seed: int, drift_step: float = 0.03) -> None:
+def run_comparison(rounds: pairs.PairedRounds, noise: float, seed: int, drift_step: float = 0.03) -> None:
     """Drive a comparison as the harness will: each round in the order it asks for, times drifting."""
     true_seconds = {"hdf5": 0.62, "lmdb": 1.5, "npy": 1.0}
     rng = np.random.default_rng(seed)
@@ -274,8 +274,8 @@ def run_comparison(rounds: paired.PairedRounds, noise: float, seed: int, drift_s
         rounds.add_round(times)
 
 
-def comparison(max_seconds=1000.0, seed=5, **options) -> paired.PairedRounds:
-    return paired.PairedRounds(["hdf5", "lmdb", "npy"], "npy", max_seconds, np.random.default_rng(seed), **options)
+def comparison(max_seconds=1000.0, seed=5, **options) -> pairs.PairedRounds:
+    return pairs.PairedRounds(["hdf5", "lmdb", "npy"], "npy", max_seconds, np.random.default_rng(seed), **options)
 
 
 def stopped_coverage(trials: int = TRIALS, noise: float = 0.03, drift_step: float = 0.02) -> dict[str, float]:
@@ -297,7 +297,7 @@ def test_rounds_include_the_aa_arm_and_stop_at_nine_when_precise():
     rounds = comparison()
     assert sorted(map(str, rounds.next_order())) == ["hdf5", "lmdb", "npy", "npy (A/A)"]
     run_comparison(rounds, noise=0.005, seed=1, drift_step=0.003)
-    assert rounds.rounds == paired.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.PRECISION
+    assert rounds.rounds == pairs.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.PRECISION
     ratios = rounds.ratios()
     assert sorted(ratios) == ["hdf5", "lmdb"]
     assert ratios["hdf5"].contains(0.62) and ratios["lmdb"].contains(1.5)
@@ -307,20 +307,20 @@ def test_rounds_include_the_aa_arm_and_stop_at_nine_when_precise():
 def test_noisier_rounds_continue_until_precise():
     rounds = comparison()
     run_comparison(rounds, noise=0.08, seed=2)
-    assert rounds.rounds > paired.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.PRECISION
+    assert rounds.rounds > pairs.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.PRECISION
     assert all(estimate.within(0.05) for estimate in [*rounds.ratios().values(), rounds.aa()])
 
 
 def test_intervals_keep_their_coverage_when_rounds_stop_by_precision():
     coverage = stopped_coverage()
-    assert coverage["mean_rounds"] > paired.MIN_ROUNDS + 2  # the rule did stop at different counts
+    assert coverage["mean_rounds"] > pairs.MIN_ROUNDS + 2  # the rule did stop at different counts
     assert all(0.90 <= coverage[arm] <= 0.99 for arm in ["hdf5", "lmdb", "A/A"])
 
 
 def test_rounds_stop_at_the_budget_with_the_precision_reached():
     rounds = comparison(max_seconds=60.0)  # a round takes about 4.1 s
     run_comparison(rounds, noise=0.3, seed=3)
-    assert rounds.stop_reason == sampling.StopReason.BUDGET and rounds.rounds > paired.MIN_ROUNDS
+    assert rounds.stop_reason == sampling.StopReason.BUDGET and rounds.rounds > pairs.MIN_ROUNDS
     per_round = np.sum([rounds.seconds(arm) for arm in rounds.arms], axis=0)
     # the rule: stop once one more round, as long as the median round so far, would pass max_seconds
     assert per_round.sum() + np.median(per_round) > 60.0
@@ -331,7 +331,7 @@ def test_rounds_stop_at_the_budget_with_the_precision_reached():
 def test_min_rounds_win_over_the_budget_and_max_rounds_end_it():
     rounds = comparison(max_seconds=1.0)
     run_comparison(rounds, noise=0.3, seed=4)
-    assert rounds.rounds == paired.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.BUDGET
+    assert rounds.rounds == pairs.MIN_ROUNDS and rounds.stop_reason == sampling.StopReason.BUDGET
     rounds = comparison(max_rounds=12)
     run_comparison(rounds, noise=0.3, seed=5)
     assert rounds.rounds == 12 and rounds.stop_reason == sampling.StopReason.MAX_REPEATS
@@ -340,12 +340,12 @@ def test_min_rounds_win_over_the_budget_and_max_rounds_end_it():
 def test_a_round_needs_every_arm_and_the_reference_must_be_compared():
     rounds = comparison()
     with pytest.raises(ValueError, match=r"missing \['npy \(A/A\)'\]"):
-        rounds.add_round({paired.Arm("hdf5"): 1.0, paired.Arm("lmdb"): 1.0, paired.Arm("npy"): 1.0})
+        rounds.add_round({pairs.Arm("hdf5"): 1.0, pairs.Arm("lmdb"): 1.0, pairs.Arm("npy"): 1.0})
     with pytest.raises(ValueError, match="must be finite and positive"):
         rounds.add_round({arm: -1.0 for arm in rounds.arms})
     assert rounds.rounds == 0 and not rounds.done
     with pytest.raises(ValueError, match="must be one of the methods"):
-        paired.PairedRounds(["hdf5"], "npy", 10.0, np.random.default_rng(0))
+        pairs.PairedRounds(["hdf5"], "npy", 10.0, np.random.default_rng(0))
 
 
 # --- the adaptive sampler of one measurement -----------------------------------------------------------
