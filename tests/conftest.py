@@ -169,4 +169,5 @@ def make_job(method: str, source: Source, **settings) -> Job:
     method's option defaults filled in unless options are given)."""
     loaded = methods.load(method)
     settings.setdefault("options", loaded.with_defaults({}))
+    settings.setdefault("min_sample_seconds", 0.0)  # no loops unless a test asks for them: tests stay fast
     return Job(method, loaded, source, Settings.defaults(**settings))

@@ -359,11 +359,15 @@ def feed(sampler: sampling.AdaptiveSampler, values) -> int:
     raise AssertionError("the sampler never said done")
 
 
-def test_constant_samples_stop_at_min_repeats():
+def test_constant_samples_stop_once_the_interval_has_95_percent():
+    """Three equal samples are within any precision, but their range has only 75% confidence: a precise
+    measurement needs the 6 samples a 95% interval needs (min_repeats 3 is what a budget-stopped one has)."""
     sampler = sampling.AdaptiveSampler(max_seconds=100.0)
-    assert feed(sampler, [0.5] * 50) == 3
+    assert feed(sampler, [0.5] * 50) == 6
     assert sampler.stop_reason == sampling.StopReason.PRECISION and sampler.precision_reached == 0.0
-    assert sampler.estimate().confidence == 0.75  # three samples: the range, at 75%
+    assert sampler.estimate().confidence >= 0.95
+    short = sampling.AdaptiveSampler(max_seconds=1.0)  # budget for 2: min_repeats 3 win, then it stops
+    assert feed(short, [0.5] * 50) == 3 and short.stop_reason == sampling.StopReason.BUDGET
 
 
 def test_noisy_samples_continue_until_the_interval_is_within_precision():

@@ -29,7 +29,10 @@ def defaults() -> dict:
         ({"cutoffs": [-5]}, r"'cutoffs\[0\]': -5 is less than the minimum of 1"),
         ({"cutoffs": [10, 100, 10]}, r"'cutoffs': \[10, 100, 10\] has non-unique elements"),
         ({"cutoffs": []}, r"'cutoffs': \[\] should be non-empty"),
-        ({"repeats": 0}, r"'repeats': 0 is less than the minimum of 1"),
+        ({"min_repeats": 0}, r"'min_repeats': 0 is less than the minimum of 1"),
+        ({"min_repeats": 5, "max_repeats": 4}, r"'min_repeats': 5 is more than max_repeats"),
+        ({"precision": 0}, r"'precision': 0 is less than or equal to the minimum of 0"),
+        ({"repeats": 5}, r"config key 'repeats' is no longer used: see min_repeats, max_repeats"),
         ({"prime_memory": "yes"}, r"'prime_memory': 'yes' is not of type 'boolean'"),
         ({"cache": ["warm", "hot"]}, r"'cache\[1\]': 'hot' is not one of \['warm', 'cold'\]"),
         ({"durability": "sometimes"}, r"'durability': 'sometimes' is not one of \['none', 'fsync'\]"),
@@ -77,7 +80,7 @@ INTEGER_KEYS = integer_keys(config.load_schema())
 
 
 def test_every_integer_key_is_found():
-    assert {("cutoffs",), ("repeats",), ("chunk_images",), ("patterns", "latency_reads"),
+    assert {("cutoffs",), ("min_repeats",), ("chunk_images",), ("patterns", "latency_reads"),
             ("dataset", "synthetic_batch_images")} <= set(INTEGER_KEYS)  # fmt: skip
 
 
@@ -97,9 +100,9 @@ def test_integer_keys_reject_whole_floats_and_booleans(path, bad):
     ("change", "expected"),
     [
         ({"cutoffs": [10.0]}, r"'cutoffs\[0\]': 10.0 is not of type 'integer'"),
-        ({"repeats": 2.0}, r"'repeats': 2.0 is not of type 'integer'"),
+        ({"min_repeats": 2.0}, r"'min_repeats': 2.0 is not of type 'integer'"),
         ({"chunk_images": 5.0}, r"'chunk_images': 5.0 is not of type 'integer'"),
-        ({"repeats": True}, r"'repeats': True is not of type 'integer'"),
+        ({"min_repeats": True}, r"'min_repeats': True is not of type 'integer'"),
     ],
 )
 def test_named_integer_cases(change, expected):
@@ -109,11 +112,11 @@ def test_named_integer_cases(change, expected):
 
 def test_snakemake_rejects_whole_floats_before_any_job(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
-    bad = {"cutoffs": [10.0], "repeats": 2.0, "chunk_images": 5.0, "repeats_large": True}
+    bad = {"cutoffs": [10.0], "min_repeats": 2.0, "chunk_images": 5.0, "max_repeats": True}
     (workdir / "bad.yaml").write_text(yaml.safe_dump(bad))
     result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
     assert result.returncode != 0
-    for key, value in [("cutoffs[0]", 10.0), ("repeats", 2.0), ("chunk_images", 5.0), ("repeats_large", True)]:
+    for key, value in [("cutoffs[0]", 10.0), ("min_repeats", 2.0), ("chunk_images", 5.0), ("max_repeats", True)]:
         assert f"config key '{key}': {value} is not of type 'integer'" in result.stderr
     assert "Job stats" not in result.stdout + result.stderr
     assert not (workdir / "results").exists() and not (workdir / "resources").exists()
@@ -129,7 +132,7 @@ def test_default_config_is_valid_and_defaults_fill_in():
     checked = config.validate(defaults())
     assert checked["methods"] == ["disk", "lmdb", "hdf5", "npy"]
     minimal = config.validate({"dataset": {"source": "synthetic"}})
-    assert minimal["cutoffs"] == [10, 100, 1000, 10000, 100000] and minimal["repeats"] == 5
+    assert minimal["cutoffs"] == [10, 100, 1000, 10000, 100000] and minimal["min_repeats"] == 3
     assert minimal["prime_memory"] is True
 
 

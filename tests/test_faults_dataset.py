@@ -22,8 +22,9 @@ def small_config(url: str, md5: str, **dataset_keys) -> dict:
     return {
         "methods": ["npy"],
         "cutoffs": [10],
-        "repeats": 1,
-        "repeats_large": 1,
+        "min_repeats": 1,
+        "min_sample_seconds": 0,
+        "max_repeats": 1,
         "cache": ["warm"],
         "patterns": {"kinds": []},
         "dataset": {"source": "download", "url": url, "md5": md5, **dataset_keys},

@@ -25,8 +25,9 @@ def setup_workdir(tmp_path: Path, archive: Path, **config) -> Path:
     (workdir / "resources").mkdir()
     (workdir / "resources" / "cifar-10-python.tar.gz").write_bytes(archive.read_bytes())
     base = {
-        "repeats": 1,
-        "repeats_large": 1,
+        "min_repeats": 1,
+        "min_sample_seconds": 0,
+        "max_repeats": 1,
         "warmup_runs": 1,
         "cache": ["warm"],
         "patterns": {"kinds": []},
@@ -82,8 +83,8 @@ def children(pid: int) -> list[int]:
 def test_a_job_orphaned_by_killing_snakemake_is_waited_for(tmp_path, archive):
     """kill -9 of Snakemake alone leaves its running store job alive; the rerun's job waits for its lock,
     never shares its repeat directories, and the results are whole and verified."""
-    # About 15 s of PNG stores here: the orphan must outlive the unlock and the rerun's start.
-    workdir = setup_workdir(tmp_path, archive, methods=["disk"], cutoffs=[8000], repeats=2)
+    # About 25 s of PNG stores here: the orphan must outlive the unlock and the rerun's start (its DAG, 2-3 s).
+    workdir = setup_workdir(tmp_path, archive, methods=["disk"], cutoffs=[20000], min_repeats=3, max_repeats=3)
     env = dict(os.environ, XDG_CACHE_HOME=str(workdir / ".cache"))
     run = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--configfile", "test.yaml"],
@@ -91,7 +92,7 @@ def test_a_job_orphaned_by_killing_snakemake_is_waited_for(tmp_path, archive):
     )  # fmt: skip
     stores = workdir / "results" / "stores" / "disk"
     deadline = time.monotonic() + 300
-    while not any(p.name.startswith(".8000.") for p in repeats.leftover_repeats(stores.parent)):
+    while not any(p.name.startswith(".20000.") for p in repeats.leftover_repeats(stores.parent)):
         assert run.poll() is None and time.monotonic() < deadline, "the store job never started"
         time.sleep(0.05)
     # Snakemake's own child: the job's forked children (memory priming) run the same command line.
@@ -114,13 +115,13 @@ def test_a_job_orphaned_by_killing_snakemake_is_waited_for(tmp_path, archive):
     output, _ = rerun.communicate(timeout=600)
     assert rerun.returncode == 0, output[-3000:]
 
-    log = (workdir / "results" / "logs" / "store" / "disk" / "8000.log").read_text()
-    assert f"for the timing lock results/.timing.lock, held by PID {orphan} (store disk 8000)" in log
-    rows = read_csv(workdir / "results" / "raw" / "store" / "disk" / "8000.csv")
+    log = (workdir / "results" / "logs" / "store" / "disk" / "20000.log").read_text()
+    assert f"for the timing lock results/.timing.lock, held by PID {orphan} (store disk 20000)" in log
+    rows = read_csv(workdir / "results" / "raw" / "store" / "disk" / "20000.csv")
     assert min(int(r["started_ns"]) for r in rows) > orphan_ended_ns
     assert overlapping(timed_spans(workdir)) == []
     assert repeats.leftover_repeats(workdir / "results" / "stores") == []
-    assert sorted(p.name for p in stores.iterdir()) == ["8000", "single"]
+    assert sorted(p.name for p in stores.iterdir()) == ["20000", "single"]
 
 
 def test_leftovers_of_a_killed_store_are_removed_by_the_next_run(tmp_path, archive):
@@ -205,7 +206,7 @@ def test_a_failed_store_removes_its_repeats(tmp_path, source):
     """Directly in the harness: the store fails (disk full) at its second repeat; nothing of it is left."""
     small_tmpfs(tmp_path / "small", "4m")
     try:
-        job = make_job("npy", source, repeats=1, warmup_runs=1, chunk_images=64, prime_memory=False)
+        job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=1, chunk_images=64, prime_memory=False)
         with pytest.raises(BenchmarkError, match="is full: storing 1000 images with npy failed"):
             storing.measure_store(job, "store_many", 1000, tmp_path / "small" / "npy" / "1000")
         assert list((tmp_path / "small" / "npy").iterdir()) == []

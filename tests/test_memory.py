@@ -58,7 +58,7 @@ def test_private_peak_is_sampled_at_most_every_interval(monkeypatch):
 
 
 def test_store_and_read_rows_record_private_memory(source, tmp_path):
-    job = make_job("npy", source, repeats=1, warmup_runs=0, chunk_images=50)
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=0, chunk_images=50)
     path = tmp_path / "s"
     rows = storing.measure_store(job, "store_many", 100, path)
     rows += reading.measure_reads(job, "read_many", 100, path, [reading.Pattern()])
@@ -95,7 +95,7 @@ def test_a_store_known_to_be_long_skips_the_warm_up_prime(source, tmp_path, monk
     monkeypatch.setattr(
         storing, "worth_priming", lambda on, previous, _need: worth_priming(on, previous, PRIME_MIN_BYTES)
     )
-    job = make_job("npy", source, repeats=1, warmup_runs=1, chunk_images=50)
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=1, chunk_images=50)
     storing.measure_store(job, "store_many", 100, tmp_path / "a")
     assert len(primes) == 2  # the warm-up and the repeat
     primes.clear()

@@ -107,7 +107,7 @@ def test_every_file_is_closed(method, source, tmp_path):
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_cutoffs_do_not_share_files(method, source, tmp_path):
     """Each (method, cutoff) has its own directory; no file (inode) is shared or reused."""
-    job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=64)
+    job = make_job(method, source, min_repeats=2, max_repeats=2, warmup_runs=1, chunk_images=64)
     inodes = {}
     for n_images in (10, 100):
         path = tmp_path / method / str(n_images)
@@ -145,7 +145,9 @@ def test_the_space_estimate_is_not_far_below_what_a_store_takes(method, source, 
 
 def test_lmdb_map_grows_instead_of_failing(source, tmp_path):
     """A map far too small first raises RetryStore with a larger map; the harness starts again with it."""
-    job = make_job("lmdb", source, repeats=1, warmup_runs=0, chunk_images=100, options={"map_bytes": 256 << 10})
+    job = make_job(
+        "lmdb", source, min_repeats=1, max_repeats=1, warmup_runs=0, chunk_images=100, options={"map_bytes": 256 << 10}
+    )
     with pytest.raises(RetryStore) as retry:
         store(job.method, tmp_path / "direct", source, 400, map_bytes=256 << 10)
     assert retry.value.options == {"map_bytes": 512 << 10}
@@ -175,7 +177,7 @@ def test_a_module_that_breaks_the_contract_is_refused():
 def test_encoding_and_decoding_are_timed_apart_where_a_method_encodes(method, source):
     """Methods that encode (codecs, pickles, records) declare encode and decode; their rows split a store's and
     a read's time into the codec and the rest."""
-    job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=64)
+    job = make_job(method, source, min_repeats=2, max_repeats=2, warmup_runs=1, chunk_images=64)
     rows = storing.measure_encoding(job, 100) + reading.measure_decoding(job, 100)
     if job.method.encode is None:
         assert rows == []

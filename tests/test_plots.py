@@ -28,7 +28,7 @@ def measure(source, stores: Path, raw: Path) -> tuple[list[Path], list[Path]]:
     """Raw timing and usage CSVs of a tiny run; the extra patterns at the largest cutoff only."""
     timings, used = [], []
     for method in METHODS:
-        job = make_job(method, source, repeats=2, warmup_runs=1, chunk_images=8)
+        job = make_job(method, source, min_repeats=2, max_repeats=2, warmup_runs=1, chunk_images=8)
         rows = []
         for n in CUTOFFS:
             path = stores / method / str(n)
@@ -56,7 +56,14 @@ def tables(source, tmp_path_factory, monkeypatch_module) -> dict:
     timings, used = measure(source, out / "stores", out / "raw")
     aggregate.aggregate(timings, used, paths["timings.csv"], paths["disk_usage.csv"], paths["summary.csv"],
                         paths["scaling.csv"])  # fmt: skip
-    config = {"methods": METHODS, "cutoffs": CUTOFFS, "repeats": 2, "warmup_runs": 1, "durability": "none"}
+    config = {
+        "methods": METHODS,
+        "cutoffs": CUTOFFS,
+        "min_repeats": 2,
+        "max_repeats": 2,
+        "warmup_runs": 1,
+        "durability": "none",
+    }
     record = environment.environment_record(out, REPO, config)
     paths["environment.json"].write_text(json.dumps(record, default=str))
     return paths

@@ -27,7 +27,10 @@ def our_results(source, tmp_path) -> Path:
     """A tiny run of disk and npy, aggregated into the tables a real run writes (but environment.json)."""
     raw, results = tmp_path / "raw", tmp_path / "results"
     for method in ("disk", "npy"):
-        job, store = make_job(method, source, repeats=3, warmup_runs=1, chunk_images=50), tmp_path / "stores" / method
+        job, store = (
+            make_job(method, source, min_repeats=3, max_repeats=3, warmup_runs=1, chunk_images=50),
+            tmp_path / "stores" / method,
+        )
         rows = storing.measure_store(job, "store_many", N, store)
         rows += reading.measure_reads(job, "read_many", N, store, [reading.Pattern()])
         timing_rows.write_rows(raw / f"{method}.csv", rows)
@@ -65,7 +68,7 @@ def test_tutorial_block_sets_the_tutorials_medians_beside_ours(source, source_di
 
 def test_results_block_has_a_row_per_method_and_the_machine(source, tmp_path):
     results = our_results(source, tmp_path)
-    config = {"durability": "none", "repeats": 3, "large_cutoff": 10000, "repeats_large": 3, "warmup_runs": 1,
+    config = {"durability": "none", "min_repeats": 3, "max_repeats": 3, "precision": 0.05, "warmup_runs": 1,
               "dataset": {"source": "synthetic"}}  # fmt: skip
     machine = {"cpu_model": "TestCPU", "cpu_cores": 2, "memory_bytes": 1 << 30, "os_name": "TestOS", "os": "Linux",
                "filesystem": {"type": "ext4"}, "python": "3.11", "git_commit": "abc", "machine_id": "m1",
@@ -77,4 +80,6 @@ def test_results_block_has_a_row_per_method_and_the_machine(source, tmp_path):
     summary = stats.records(stats.load_summary(results / "summary.csv"))
     disk_store = next(r for r in summary if (r["method"], r["operation"], r["pattern"]) == ("disk", "store_many",
                                                                                            "sequential"))  # fmt: skip
-    assert rows[0].split(" | ")[1] == f"{disk_store['median']:.4g} ({disk_store['q1']:.4g}–{disk_store['q3']:.4g})"
+    flag = "" if disk_store["precise"] else " *"
+    cell = f"{disk_store['median']:.4g} ({disk_store['ci_low']:.4g}–{disk_store['ci_high']:.4g}){flag}"
+    assert rows[0].split(" | ")[1] == cell

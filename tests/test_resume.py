@@ -21,7 +21,15 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     (workdir / "resources").mkdir()
     (workdir / "resources" / "cifar-10-python.tar.gz").write_bytes(archive.read_bytes())
     dataset_config = {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)}
-    config = {"methods": ["disk"], "cutoffs": [10, 4000], "repeats": 2, "cache": ["warm"], "dataset": dataset_config}
+    config = {
+        "methods": ["disk"],
+        "cutoffs": [10, 4000],
+        "min_repeats": 2,
+        "max_repeats": 2,
+        "min_sample_seconds": 0,
+        "cache": ["warm"],
+        "dataset": dataset_config,
+    }
     (workdir / "test.yaml").write_text(yaml.safe_dump(config))
     run = start_snakemake(workdir, "--configfile", "test.yaml")
     store = workdir / "results" / "stores" / "disk" / "4000"

@@ -41,7 +41,9 @@ NOT_OUTPUTS = (".snakemake", ".cache", "profiles", "workflow", "config", "envs",
 SMALL_CONFIG = """\
 methods: [npy, disk]
 cutoffs: [10, 300]
-repeats: 1
+min_repeats: 1
+max_repeats: 1
+min_sample_seconds: 0
 warmup_runs: 1
 dataset:
   source: synthetic

@@ -12,7 +12,7 @@ def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="
     return {
         "method": method, "operation": operation, "n_images": n, "pattern": "sequential", "batch_size": 0,
         "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
-        "op_images": op_images or n, "raw_bytes": (op_images or n) * 3072, "peak_rss_bytes": 1000,
+        "loops": 1, "op_images": op_images or n, "raw_bytes": (op_images or n) * 3072, "peak_rss_bytes": 1000,
         "peak_private_bytes": 600, "p50_seconds": None, "p95_seconds": None, "p99_seconds": None,
         "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,
     }  # fmt: skip

@@ -45,7 +45,7 @@ def test_a_wrong_shape_fails(source):
 
 def test_a_corrupted_store_fails_the_read(source, tmp_path):
     """A real npy store with one byte flipped on disk: the timed read job must stop with the image's index."""
-    job = make_job("npy", source, repeats=1, warmup_runs=0, chunk_images=64, caches=("cold",))
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=0, chunk_images=64, caches=("cold",))
     path = tmp_path / "store"
     storing.measure_store(job, "store_many", N, path)
     (stored,) = [file for file in path.iterdir() if file.suffix == ".npy" and "label" not in file.name]

@@ -28,8 +28,9 @@ def make_config(archive, http_server, **changes) -> dict:
     config = {
         "methods": METHODS,
         "cutoffs": CUTOFFS,
-        "repeats": 2,
-        "repeats_large": 2,
+        "min_repeats": 2,
+        "min_sample_seconds": 0.002,  # loops for the shortest operations, without making the test long
+        "max_repeats": 2,
         "warmup_runs": 1,
         "chunk_images": 64,
         "patterns": {"kinds": ["random", "batch", "parallel", "single_latency"], "cutoffs": [100],
@@ -242,7 +243,8 @@ def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "resources").mkdir()
     shutil.copy(archive, workdir / "resources" / "cifar-10-python.tar.gz")
-    config = {"methods": ["npy"], "cutoffs": [10], "repeats": 1, "cache": ["warm"],
+    config = {"methods": ["npy"], "cutoffs": [10], "min_repeats": 1, "max_repeats": 1, "min_sample_seconds": 0,
+              "cache": ["warm"],
               "dataset": {"source": "download", "url": "http://127.0.0.1:9/unreachable.tar.gz",
                           "md5": "0123456789abcdef0123456789abcdef"}}  # fmt: skip
     result = run_snakemake(workdir, "--configfile", write_config(workdir, config), check=False)

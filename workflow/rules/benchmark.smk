@@ -85,6 +85,8 @@ rule aggregate:
         f"{LOGS}/aggregate.log",
     conda:
         "../../envs/imgbench.yaml"
+    params:
+        precision=config["precision"],
     script:
         "../scripts/aggregate.py"
 

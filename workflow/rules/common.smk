@@ -62,7 +62,7 @@ def settings_for(n_images, caches=None):
     unrelated edits do not rerun it."""
     return {
         "durability": config["durability"],
-        "repeats": imgbench_config.repeats_for(config, n_images),
+        **{key: config[key] for key in imgbench_config.SAMPLING_KEYS},
         "warmup_runs": config["warmup_runs"],
         "chunk_images": config["chunk_images"],
         "caches": config["cache"] if caches is None else caches,
@@ -93,10 +93,12 @@ def single_settings(wildcards):
 
 
 def runtime_minutes(wildcards):
-    """A generous wall-clock limit: PNG, the slowest method, needs about 1 ms per image per pass here."""
+    """A generous wall-clock limit for a cluster scheduler: a job holds up to 20 measurements of at most
+    max_seconds each, and min_repeats (plus warm-ups) of passes that take up to about 2 ms per image
+    (PNG, the slowest method, takes about 1 ms per image to store)."""
     n_images = int(wildcards.get("n_images", 1))
-    passes = (config["warmup_runs"] + imgbench_config.repeats_for(config, n_images)) * 2
-    return 10 + n_images * passes // 20_000
+    passes = 4 * (config["warmup_runs"] + config["min_repeats"])
+    return 10 + int(20 * config["max_seconds"] + passes * n_images * 0.002) // 60
 
 
 def read_patterns(wildcards):
@@ -158,7 +160,9 @@ def before_run():
     with imgbench_lock.held_if_free(TIMING_LOCK, "snakemake start") as free:
         if free:
             imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
-    passes = config["warmup_runs"] + max(config["repeats"], config["repeats_large"])
+    passes = (
+        config["warmup_runs"] + config["min_repeats"] + 1
+    )  # the repeats a store job keeps at most
     try:
         check_free_space(
             Path(RESULTS),

@@ -5,4 +5,5 @@ from imgbench.job import logged
 
 with logged(snakemake):
     out = snakemake.output
-    aggregate(snakemake.input.timings, snakemake.input.usage, out.timings, out.usage, out.summary, out.scaling)
+    aggregate(snakemake.input.timings, snakemake.input.usage, out.timings, out.usage, out.summary, out.scaling,
+              snakemake.params.precision)  # fmt: skip

@@ -36,11 +36,11 @@ def check_timings(rows: list[dict]) -> None:
         )
 
 
-def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling) -> None:
+def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling, precision=0.05) -> None:
     rows = gather(timing_files, timing_rows.COLUMNS)
     check_timings(rows)
     write_csv_atomic(out_timings, rows, timing_rows.COLUMNS)
     write_csv_atomic(out_usage, gather(usage_files, usage.COLUMNS), usage.COLUMNS)
-    summary = stats.summarise(stats.load_timings(out_timings))
+    summary = stats.summarise(stats.load_timings(out_timings), precision)
     write_frame_atomic(out_summary, summary)
     write_frame_atomic(out_scaling, stats.scaling(summary))

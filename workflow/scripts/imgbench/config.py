@@ -94,11 +94,16 @@ def validate(config: dict) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
     schema = load_schema()
-    problems = []
-    for error in sorted(StrictIntegerValidator(schema).iter_errors(config), key=lambda e: list(e.path)):
+    problems = [
+        f"config key '{key}' is no longer used: see {REMOVED_KEYS[key]}" for key in config if key in REMOVED_KEYS
+    ]
+    current = {key: value for key, value in config.items() if key not in REMOVED_KEYS}  # named once, above
+    for error in sorted(StrictIntegerValidator(schema).iter_errors(current), key=lambda e: list(e.path)):
         allowed = _description(schema, error)
         problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
     problems += method_name_problems(config.get("methods"))
+    if not problems and config.get("min_repeats", 0) > config.get("max_repeats", float("inf")):
+        problems.append(f"config key 'min_repeats': {config['min_repeats']} is more than max_repeats")
     if not problems:
         fill_defaults(config, schema)
         problems += option_problems(config["method_options"])
@@ -135,5 +140,9 @@ def pattern_cutoffs(config: dict) -> list[int]:
     return [n for n in config["patterns"]["cutoffs"] if n in config["cutoffs"]]
 
 
-def repeats_for(config: dict, n_images: int) -> int:
-    return config["repeats_large"] if n_images > config["large_cutoff"] else config["repeats"]
+SAMPLING_KEYS = ["precision", "min_repeats", "max_repeats", "max_seconds", "min_sample_seconds"]
+REMOVED_KEYS = {  # keys of earlier versions, and what replaced them
+    "repeats": "min_repeats, max_repeats, max_seconds and precision (measurements now repeat until precise)",
+    "repeats_large": "max_seconds (long measurements stop at their time budget)",
+    "large_cutoff": "max_seconds (long measurements stop at their time budget)",
+}

@@ -1,16 +1,19 @@
 """A job's measuring context and one measurement's state: the stopwatch and memory peaks that become a row.
 
 State lives here, on objects: a ``Job`` per timed job (its method, source, settings and time outside the
-timers), a ``Measurement`` per row (its stopwatch and its own memory peaks, from its start).
+timers), a ``Measurement`` per row (its stopwatch and its own memory peaks, from its start), and a
+``Sampled`` per measured quantity (its warm-ups, its loops per sample, its adaptive sampler).
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from imgbench.memory import PeakMemory
 from imgbench.methods.base import Method
 from imgbench.rows import PatternName, Row
+from imgbench.sampling import loops_for
 from imgbench.settings import Settings
 from imgbench.source import Source
 from imgbench.timer import Overhead, Stopwatch
@@ -54,8 +57,10 @@ class Job:
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
 
-    def row(self, measurement: Measurement, operation: str, n_images: int, repeat: int, **fields) -> Row:
-        """The row of a finished measurement; fields override the defaults (sequential, one worker, ...)."""
+    def row(self, measurement: Measurement, operation: str, n_images: int, repeat: int, warmup: bool = False,
+            loops: int = 1, **fields) -> Row:  # fmt: skip
+        """The row of a finished measurement of loops operations (seconds per operation); fields override the
+        defaults (sequential, one worker, ...)."""
         resident, private = measurement.memory.result()
         op_images = fields.pop("op_images", n_images)
         values = {
@@ -69,8 +74,9 @@ class Job:
             n_images=n_images,
             durability=self.settings.durability,
             repeat=repeat,
-            warmup=int(repeat < self.settings.warmup_runs),
-            seconds=measurement.seconds,
+            warmup=int(warmup),
+            loops=loops,
+            seconds=measurement.seconds / loops,
             started_ns=measurement.watch.started_ns,
             ended_ns=measurement.watch.ended_ns,
             op_images=op_images,
@@ -81,3 +87,39 @@ class Job:
             machine_id=self.settings.machine_id,
             **values,
         )
+
+
+class Sampled:
+    """One measured quantity (an operation in one pattern and cache state), sampled adaptively.
+
+    ``step(run)`` runs the next sample, ``run(loops)`` returning the Measurement of that many operations, and
+    returns the row's (measurement, loops, warmup). First the warm-ups, one operation each (rows with warmup
+    1). Then the loop count is fixed from the last warm-up: an operation shorter than min_sample_seconds is
+    looped so that one sample lasts about that long (without warm-ups, a first single run decides, and is
+    itself a sample when long enough). Then samples until the job's AdaptiveSampler stops (``done``).
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings, self.sampler = settings, settings.sampler()
+        self.warmups_left, self.loops, self.repeat = settings.warmup_runs, None, 0
+        self.last_seconds: float | None = None  # per operation, of the last sample or warm-up
+
+    @property
+    def done(self) -> bool:
+        return self.warmups_left == 0 and self.loops is not None and self.sampler.done
+
+    def step(self, run: Callable[[int], Measurement]) -> tuple[Measurement, int, bool]:
+        target = self.settings.min_sample_seconds
+        if self.warmups_left == 0 and self.loops is None and self.last_seconds is not None:
+            self.loops = loops_for(self.last_seconds, target) if target > 0 else 1
+        loops = self.loops or 1
+        measurement = run(loops)
+        self.last_seconds = measurement.seconds / loops
+        warmup = self.warmups_left > 0 or (self.loops is None and self.last_seconds < target)
+        if self.warmups_left:
+            self.warmups_left -= 1
+        elif not warmup:  # a sample (or a first run that was long enough to be one)
+            self.loops = loops
+            self.sampler.add(self.last_seconds, loops)
+        self.repeat += 1
+        return measurement, loops, warmup

@@ -19,7 +19,7 @@ import numpy as np
 from imgbench import cache
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import files_under
-from imgbench.measurement import Job, Measurement
+from imgbench.measurement import Job, Measurement, Sampled
 from imgbench.memory import prime_rest, read_need, worth_priming
 from imgbench.progress import progress
 from imgbench.rows import Operation, PatternName, Row
@@ -110,8 +110,10 @@ def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measu
     if errors:
         raise BenchmarkError(f"{where}: a parallel worker failed: {errors[0]}")
     elapsed, starts, ends, peaks, _ = zip(*outcomes, strict=True)
-    watch = measurement.watch
-    watch.elapsed_ns, watch.started_ns, watch.ended_ns = max(elapsed), min(starts), max(ends)
+    watch = measurement.watch  # this pass counts as its slowest worker; passes of one sample add up
+    watch.elapsed_ns += max(elapsed)
+    watch.started_ns = min(starts) if watch.started_ns is None else watch.started_ns
+    watch.ended_ns = max(ends)
     for peak in peaks:
         measurement.memory.add_worker(peak)
 
@@ -136,19 +138,18 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     return latencies, verifier.psnr_fields()
 
 
-def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str) -> tuple[Measurement, dict]:
-    """One timed read in the given pattern; returns the measurement and the row fields it adds."""
-    measurement = Measurement()
+def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str, measurement: Measurement) -> dict:
+    """One timed read in the given pattern, its timed pieces added to measurement; returns the row fields it
+    adds (percentiles, PSNR)."""
     if pattern.name == PatternName.SINGLE_LATENCY:
         latencies, psnr = read_latencies(job, path, pattern, n_images, where, measurement)
         p50, p95, p99 = (float(p) for p in np.percentile(latencies, [50, 95, 99]))
-        return measurement, {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads,
-                             **psnr}  # fmt: skip
+        return {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads, **psnr}
     batches = index_batches(pattern, n_images, job.settings.chunk_images, job.settings.seed)
     if pattern.name == PatternName.PARALLEL:
         read_parallel(job, path, batches, pattern.workers, where, measurement)
-        return measurement, {}
-    return measurement, read_batches(job, path, batches, where, measurement)
+        return {}
+    return read_batches(job, path, batches, where, measurement)
 
 
 def measure_decoding(job: Job, n_images: int) -> list[Row]:
@@ -158,44 +159,74 @@ def measure_decoding(job: Job, n_images: int) -> list[Row]:
     method, settings = job.method, job.settings
     if method.decode is None:
         return []
-    rows = []
-    for repeat in range(settings.warmup_runs + settings.repeats):
+    rows, sampled = [], Sampled(settings)
+
+    def run(loops: int) -> Measurement:
         measurement = Measurement()
         with gc_paused():
-            chunks = job.source.chunks(n_images, settings.chunk_images)
-            for _start, images, labels in job.overhead.each("chunks", chunks):
+            for _start, images, labels in job.overhead.each(
+                "chunks", job.source.chunks(n_images, settings.chunk_images)
+            ):
                 with job.overhead("encode"):
                     records = method.encode(images, labels)
-                with measurement.timed():
-                    method.decode(records, job.source.image_shape)
+                for _loop in range(loops):
+                    with measurement.timed():
+                        method.decode(records, job.source.image_shape)
                 del records
-        rows.append(job.row(measurement, Operation.READ_MANY, n_images, repeat, pattern=PatternName.DECODE_ONLY))
+        return measurement
+
+    while not sampled.done:
+        measurement, loops, warmup = sampled.step(run)
+        rows.append(job.row(measurement, Operation.READ_MANY, n_images, sampled.repeat - 1, warmup, loops,
+                            pattern=PatternName.DECODE_ONLY))  # fmt: skip
     return rows
 
 
+class ReadSample:
+    """The reads of one (cache state, pattern) of a store: each loop of a sample first puts the store in the
+    cache state (cache.ensure) and primes memory where it helps, outside the timer."""
+
+    def __init__(self, job: Job, path: Path, n_images: int, mode: cache.CacheMode, pattern: Pattern, store):
+        self.job, self.path, self.n_images, self.mode, self.pattern = job, path, n_images, mode, pattern
+        self.files, self.store_bytes = store
+        chunk_bytes = min(n_images, job.settings.chunk_images) * job.source.image_bytes
+        self.need = read_need(mode == cache.CacheMode.COLD, self.store_bytes, chunk_bytes)
+        self.sampled, self.previous, self.fields = Sampled(job.settings), None, {}
+
+    def run(self, loops: int) -> Measurement:
+        job, states = self.job, []
+        where = f"{job.method_name} n={self.n_images} {self.pattern.name} {self.mode} repeat {self.sampled.repeat}"
+        measurement = Measurement()
+        for _loop in range(loops):
+            with job.overhead(f"cache {self.mode}"):
+                states.append(cache.ensure(self.mode, self.path, self.files, self.store_bytes))
+            if worth_priming(job.settings.prime_memory, self.previous, self.need):
+                with job.overhead("prime"):
+                    prime_rest(self.need, states[-1].released_bytes)
+            self.fields = read_once(job, self.path, self.pattern, self.n_images, where, measurement)
+        worst = max if self.mode == cache.CacheMode.COLD else min  # the loop farthest from the asked state
+        self.fields |= {"resident_fraction": worst(s.resident_fraction for s in states),
+                        "cache_verified": int(all(s.verified for s in states))}  # fmt: skip
+        return measurement
+
+    def step(self, operation: str) -> Row:
+        measurement, loops, warmup = self.sampled.step(self.run)
+        self.previous = measurement.seconds
+        pattern = self.pattern
+        return self.job.row(
+            measurement, operation, self.n_images, self.sampled.repeat - 1, warmup, loops, pattern=pattern.name,
+            batch_size=pattern.batch_size, workers=pattern.workers, cache=self.mode.value, **self.fields,
+        )  # fmt: skip
+
+
 def measure_reads(job: Job, operation: str, n_images: int, path, patterns: list[Pattern]) -> list[Row]:
-    """Warm-up plus timed repeats; within a repeat, cache states and patterns are interleaved, so drift on a
-    shared machine hits them alike."""
+    """Warm-ups and samples of every cache state and pattern until each is precise (measurement.Sampled),
+    interleaved sample by sample, so that drift on a shared machine hits them alike."""
     path, rows = Path(path), []
     files = files_under(path)
-    store_bytes = sum(file.stat().st_size for file in files)
-    chunk_bytes = min(n_images, job.settings.chunk_images) * job.source.image_bytes
-    previous = {}  # (cache, pattern) -> seconds of its last repeat
-    for repeat in range(job.settings.warmup_runs + job.settings.repeats):
-        for mode in map(cache.CacheMode, job.settings.caches):
-            for pattern in patterns:
-                with job.overhead(f"cache {mode}"):
-                    state = cache.ensure(mode, path, files, store_bytes)
-                need = read_need(mode == cache.CacheMode.COLD, store_bytes, chunk_bytes)
-                if worth_priming(job.settings.prime_memory, previous.get((mode, pattern)), need):
-                    with job.overhead("prime"):
-                        prime_rest(need, state.released_bytes)
-                where = f"{job.method_name} n={n_images} {pattern.name} {mode} repeat {repeat}"
-                measurement, fields = read_once(job, path, pattern, n_images, where)
-                previous[mode, pattern] = measurement.seconds
-                rows.append(job.row(
-                    measurement, operation, n_images, repeat, pattern=pattern.name, batch_size=pattern.batch_size,
-                    workers=pattern.workers, cache=mode.value, resident_fraction=state.resident_fraction,
-                    cache_verified=int(state.verified), **fields,
-                ))  # fmt: skip
+    store = files, sum(file.stat().st_size for file in files)
+    reads = [ReadSample(job, path, n_images, mode, pattern, store)
+             for mode in map(cache.CacheMode, job.settings.caches) for pattern in patterns]  # fmt: skip
+    while not all(read.sampled.done for read in reads):
+        rows += [read.step(operation) for read in reads if not read.sampled.done]
     return rows

@@ -41,6 +41,7 @@ class Row:
     durability: str
     repeat: int
     warmup: int
+    loops: int  # operations timed in this sample; seconds is per operation
     seconds: float
     p50_seconds: float | None
     p95_seconds: float | None

@@ -78,10 +78,11 @@ class AdaptiveSampler:
 
     A sample is the time of ``loops`` runs of the operation, given as seconds per loop; all samples of a
     measurement use the same loop count (calibrate first, see ``calibrate_loops``). The measurement is done
-    when, after at least ``min_repeats`` samples, the median's interval is within ``precision`` of the median
-    (``StopReason.PRECISION``), ``max_repeats`` samples are in (``MAX_REPEATS``), or one more sample, expected
-    to last as long as the median one, would take the timed work (seconds x loops, summed) past
-    ``max_seconds`` (``BUDGET``). ``min_repeats`` wins over the budget: a row always has that many samples.
+    when, after at least ``min_repeats`` samples, the median's interval, at the confidence asked for, is
+    within ``precision`` of the median (``StopReason.PRECISION``; at 95% that needs 6 samples or more),
+    ``max_repeats`` samples are in (``MAX_REPEATS``), or one more sample, expected to last as long as the
+    median one, would take the timed work (seconds x loops, summed) past ``max_seconds`` (``BUDGET``).
+    ``min_repeats`` wins over the budget: a row always has that many samples.
     """
 
     def __init__(
@@ -123,8 +124,13 @@ class AdaptiveSampler:
 
     @property
     def precision_reached(self) -> float:
-        """The relative half-width of the median's interval so far (inf before two samples)."""
-        return self.estimate().relative_half_width if self._samples else math.inf
+        """The relative half-width of the median's interval so far; inf while the interval does not yet have
+        the confidence asked for (at 95%, fewer than 6 samples), so that "precise" always means a 95%
+        statement, never the range of three samples (75%)."""
+        if not self._samples:
+            return math.inf
+        estimate = self.estimate()
+        return estimate.relative_half_width if estimate.confidence >= self.rule.confidence else math.inf
 
     @property
     def stop_reason(self) -> StopReason | None:

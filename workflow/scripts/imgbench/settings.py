@@ -8,7 +8,11 @@ class Settings:
     """The config values a timed job uses; the defaults live in the schema, not here (see ``defaults``)."""
 
     durability: str  # none | fsync
-    repeats: int  # timed repeats (warm-ups come on top)
+    precision: float  # a measurement stops once its median's 95% interval is within this fraction of it
+    min_repeats: int  # timed samples at least (warm-ups come on top)
+    max_repeats: int  # and at most
+    max_seconds: float  # timed work per measurement at most (min_repeats win)
+    min_sample_seconds: float  # shorter operations are looped within a sample until it lasts this long
     warmup_runs: int
     chunk_images: int  # images per write or read call
     caches: tuple[str, ...]  # read cache states, CacheMode values
@@ -21,15 +25,20 @@ class Settings:
     def from_params(cls, params: dict, machine_id: str) -> "Settings":
         return cls(**{**params, "caches": tuple(params["caches"]), "machine_id": machine_id})
 
+    def sampler(self):
+        """A fresh adaptive sampler for one measurement, with these settings."""
+        from imgbench.sampling import AdaptiveSampler
+
+        return AdaptiveSampler(self.max_seconds, self.precision, self.min_repeats, self.max_repeats)
+
     @classmethod
     def defaults(cls, **changes) -> "Settings":
         """The schema's defaults with changes (for tests and benchmark scripts)."""
         from imgbench import config
 
         checked = config.validate({"dataset": {"source": "synthetic"}})
-        values = {
+        values = {key: checked[key] for key in config.SAMPLING_KEYS} | {
             "durability": checked["durability"],
-            "repeats": checked["repeats"],
             "warmup_runs": checked["warmup_runs"],
             "chunk_images": checked["chunk_images"],
             "caches": tuple(checked["cache"]),

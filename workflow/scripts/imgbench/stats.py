@@ -5,6 +5,10 @@
   iqr = q3 - q1.
 - stdev: sample standard deviation (ddof=1; 0 for a single repeat); cv = stdev / mean.
 - noisy: cv > 0.10.
+- ci_low, ci_high, ci_confidence: the distribution-free order-statistic interval of the median
+  (confidence.median_ci) and its exact coverage (0.95 or more from 6 samples; less below).
+- precision_reached: max(median - ci_low, ci_high - median) / median, inf while the interval has less than
+  95% confidence; precise: 1 when that is within the run's precision (the config's ``precision``).
 - us_per_image = median / op_images * 1e6; mb_per_s = raw pixel bytes of the operation / median / 1e6.
 - ratio_to_npy: this median over the npy method's median for the same operation, count, pattern, cache.
 - p50, p95, p99 (single_latency reads): the median over repeats of each repeat's percentile.
@@ -22,8 +26,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from imgbench.confidence import median_ci
+
 GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability"]
-STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy"]
+STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy", "ci_low", "ci_high",
+         "ci_confidence", "precision_reached", "precise", "loops"]  # fmt: skip
 DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
            "cache_verified", "psnr_min_db", "psnr_median_db"]  # fmt: skip
 SUMMARY_COLUMNS = GROUP + STATS + DERIVED
@@ -34,13 +41,14 @@ SCALING_MIN_IMAGES = 1000
 TEXT = {"method": str, "operation": str, "pattern": str, "cache": str, "durability": str}
 TIMING_DTYPES = TEXT | {
     "n_images": "int64", "batch_size": "int64", "workers": "int64", "repeat": "int64", "warmup": "int64",
+    "loops": "int64",
     "seconds": "float64", "p50_seconds": "float64", "p95_seconds": "float64", "p99_seconds": "float64",
     "started_ns": "int64", "ended_ns": "int64", "op_images": "int64", "resident_fraction": "float64",
     "cache_verified": "Int64", "peak_rss_bytes": "int64", "peak_private_bytes": "int64", "raw_bytes": "int64",
     "psnr_min_db": "float64", "psnr_median_db": "float64", "measured_at": str, "machine_id": str,
 }  # fmt: skip
 SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "n_repeats": "int64",
-                         "noisy": "int64", "cache_verified": "Int64"}  # fmt: skip
+                         "noisy": "int64", "precise": "int64", "loops": "int64", "cache_verified": "Int64"}  # fmt: skip
 
 
 def _read(path, dtypes: dict) -> pd.DataFrame:
@@ -70,8 +78,17 @@ def describe(samples) -> dict:
             "noisy": int(cv > NOISY_CV)}  # fmt: skip
 
 
-def summarise(timings: pd.DataFrame) -> pd.DataFrame:
-    """One row per GROUP of the timed (non-warm-up) rows, with STATS and DERIVED columns."""
+def interval(samples: pd.Series) -> pd.Series:
+    """The median's interval and its confidence (confidence.median_ci), and the precision it reaches."""
+    low, high, achieved = median_ci(samples.to_numpy())
+    median = float(np.median(samples))
+    reached = max(median - low, high - median) / median if achieved >= 0.95 and median > 0 else math.inf
+    return pd.Series({"ci_low": low, "ci_high": high, "ci_confidence": achieved, "precision_reached": reached})
+
+
+def summarise(timings: pd.DataFrame, precision: float = 0.05) -> pd.DataFrame:
+    """One row per GROUP of the timed (non-warm-up) rows, with STATS and DERIVED columns; precise says whether
+    a group reached ``precision``."""
     timed = timings[timings["warmup"] != 1]
     grouped = timed.groupby(GROUP, sort=True, dropna=False)
     seconds = grouped["seconds"]
@@ -83,6 +100,9 @@ def summarise(timings: pd.DataFrame) -> pd.DataFrame:
     summary["iqr"] = summary["q3"] - summary["q1"]
     summary["cv"] = (summary["stdev"] / summary["mean"]).where(summary["mean"] > 0, 0.0)
     summary["noisy"] = (summary["cv"] > NOISY_CV).astype("int64")
+    summary = summary.join(seconds.apply(interval).unstack())
+    summary["precise"] = (summary["precision_reached"] <= precision).astype("int64")
+    summary["loops"] = grouped["loops"].max()
     first = grouped[["op_images", "raw_bytes"]].first()
     summary["us_per_image"] = summary["median"] / first["op_images"] * 1e6
     summary["mb_per_s"] = (first["raw_bytes"] / summary["median"] / 1e6).where(summary["median"] > 0)

@@ -1,14 +1,18 @@
-"""Timed stores: warm-up plus repeats, each into a new empty directory, and a method's encoding alone.
+"""Timed stores: warm-ups, then samples until precise (measurement.Sampled), each into new empty directories,
+and a method's encoding alone.
 
 Inside the timer (the same for every method): creating the writer (opening files or environments), every
 ``write`` call, and ``close`` (final flush; with durability fsync, the fsync of every file and directory).
-Outside: building the input chunks from the source, creating the directory, ``os.sync()`` before each
-repeat so that no repeat pays for the previous one's writeback, and memory priming (memory.py).
+Outside: building the input chunks from the source, creating the directories, ``os.sync()`` before each
+sample so that no sample pays for the previous one's writeback, and memory priming (memory.py). A store
+shorter than min_sample_seconds is done several times per sample, each into its own directory.
 
-Repeats do not reuse one emptied directory: on this project's ext4 test machine, creating 100,000 files
-right after deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our
-own deletions (docs/virtual-machines.md). Each repeat has its own directory (repeats.repeat_dir); the last
-becomes the store, the others are deleted when the job ends, and a failed store deletes all of its own.
+Stores do not reuse one emptied directory: on this project's ext4 test machine, creating 100,000 files right
+after deleting 100,000 took 90 s instead of 33 s, which would time the filesystem's recovery from our own
+deletions (docs/virtual-machines.md). Each store has its own directory (repeats.repeat_dir); the last becomes
+the store. Stores of many files keep the others until the job ends; stores of few files delete those of the
+samples before the previous one as they go (a few files are deleted at once, and a long run of samples of
+a 300 MB store must not fill the disk). A failed store deletes every directory of its own.
 """
 
 import os
@@ -18,7 +22,7 @@ from pathlib import Path
 from imgbench import cache
 from imgbench.errors import BenchmarkError, RetryStore
 from imgbench.fsutil import disk_full, fresh_dir, remove_trees
-from imgbench.measurement import Job, Measurement
+from imgbench.measurement import Job, Measurement, Sampled
 from imgbench.memory import prime_rest, worth_priming
 from imgbench.progress import progress
 from imgbench.repeats import repeat_dir
@@ -26,11 +30,12 @@ from imgbench.rows import Operation, PatternName, Row
 from imgbench.timer import gc_paused
 
 MAX_STORE_ATTEMPTS = 5
+FEW_FILES = 1000  # stores of fewer files delete old repeats as they go (see the module docstring)
 
 
-def store_once(job: Job, path: Path, n_images: int, options: dict) -> Measurement:
-    """One timed store of n_images into the empty directory path."""
-    measurement, source = Measurement(), job.source
+def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: Measurement) -> None:
+    """One timed store of n_images into the empty directory path, its timed pieces added to measurement."""
+    source = job.source
     chunks = job.overhead.each("chunks", source.chunks(n_images, job.settings.chunk_images))
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with gc_paused():
@@ -51,7 +56,6 @@ def store_once(job: Job, path: Path, n_images: int, options: dict) -> Measuremen
         with measurement.timed():
             writer.close()
     bar.close()
-    return measurement
 
 
 def store_need(job: Job, n_images: int) -> int:
@@ -60,30 +64,35 @@ def store_need(job: Job, n_images: int) -> int:
 
 
 class StoreAttempts:
-    """Stores into fresh directories, redone from empty when a method had to grow (RetryStore). The grown
-    options are kept for the later repeats of the job, so that only the first pays for growing."""
+    """Samples of stores into fresh directories, redone from empty when a method had to grow (RetryStore).
+    The grown options are kept for the later samples of the job, so that only the first pays for growing."""
 
     def __init__(self, job: Job):
         self.job, self.options = job, dict(job.settings.options)
 
-    def store(self, path: Path, n_images: int, prime_bytes: int = 0, previous_path: Path | None = None):
-        """With prime_bytes, the previous repeat's store (previous_path) leaves the page cache first: its
-        pages are host-backed and the same size as what this repeat will cache (memory.prime_rest)."""
+    def sample(self, targets: list[Path], n_images: int, prime_bytes: int = 0, previous: Path | None = None):
+        """One store into each of targets, timed as one measurement. With prime_bytes, the previous sample's
+        store (previous) leaves the page cache first: its pages are host-backed and the same size as what
+        this sample will cache (memory.prime_rest)."""
         overhead = self.job.overhead
         for _attempt in range(MAX_STORE_ATTEMPTS):
             with overhead("clear"):
-                fresh_dir(path)
+                for target in targets:
+                    fresh_dir(target)
             with overhead("sync"):
-                os.sync()  # outside the timer: no repeat pays for an earlier one's writeback
+                os.sync()  # outside the timer: no sample pays for an earlier one's writeback
             if prime_bytes:
                 with overhead("prime"):
-                    prime_rest(prime_bytes, cache.release(previous_path)[0] if previous_path else 0)
+                    prime_rest(prime_bytes, cache.release(previous)[0] if previous else 0)
+            measurement = Measurement()
             try:
-                return store_once(self.job, path, n_images, self.options)
+                for target in targets:
+                    store_once(self.job, target, n_images, self.options, measurement)
+                return measurement
             except RetryStore as grown:
                 print(f"note: {grown}", flush=True)
                 self.options |= grown.options
-        raise BenchmarkError(f"store into {path} needed more than {MAX_STORE_ATTEMPTS} attempts")
+        raise BenchmarkError(f"store into {targets[0]} needed more than {MAX_STORE_ATTEMPTS} attempts")
 
 
 def measure_encoding(job: Job, n_images: int) -> list[Row]:
@@ -94,35 +103,53 @@ def measure_encoding(job: Job, n_images: int) -> list[Row]:
     """
     if job.method.encode is None:
         return []
-    rows, settings = [], job.settings
-    for repeat in range(settings.warmup_runs + settings.repeats):
+    rows, sampled = [], Sampled(job.settings)
+
+    def run(loops: int) -> Measurement:
         measurement = Measurement()
         with gc_paused():
-            chunks = job.source.chunks(n_images, settings.chunk_images)
-            for _start, images, labels in job.overhead.each("chunks", chunks):
-                with measurement.timed():
-                    job.method.encode(images, labels)
-        rows.append(job.row(measurement, Operation.STORE_MANY, n_images, repeat, pattern=PatternName.ENCODE_ONLY))
+            for _loop in range(loops):
+                chunks = job.source.chunks(n_images, job.settings.chunk_images)
+                for _start, images, labels in job.overhead.each("chunks", chunks):
+                    with measurement.timed():
+                        job.method.encode(images, labels)
+        return measurement
+
+    while not sampled.done:
+        measurement, loops, warmup = sampled.step(run)
+        rows.append(job.row(measurement, Operation.STORE_MANY, n_images, sampled.repeat - 1, warmup, loops,
+                            pattern=PatternName.ENCODE_ONLY))  # fmt: skip
     return rows
 
 
 def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None) -> list[Row]:
-    """Warm-up plus timed repeats, each into a new empty directory beside path; the last becomes path.
+    """Warm-ups and samples (measurement.Sampled), each store into a new empty directory beside path; the last
+    becomes path.
 
-    Short repeats (memory.worth_priming) first evict the previous repeat's pages from the page cache and
-    prime what that does not cover. at_least, when known (the method's encoding alone, measure_encoding),
-    stands in for the warm-up's previous time: a store that cannot be short is not primed before its
-    warm-up either.
+    Short samples (memory.worth_priming) first evict the previous sample's pages from the page cache and prime
+    what that does not cover. at_least, when known (the method's encoding alone, measure_encoding), stands in
+    for the warm-up's previous time: a store that cannot be short is not primed before its warm-up either.
     """
-    path, rows, done, previous = Path(path), [], [], at_least
-    attempts, need = StoreAttempts(job), store_need(job, n_images)
+    path, rows, done, samples = Path(path), [], [], []  # done: every directory stored into; samples: per sample
+    attempts, sampled, previous = StoreAttempts(job), Sampled(job.settings), at_least
+
+    def run(loops: int) -> Measurement:
+        targets = [repeat_dir(path, len(done) + k) for k in range(loops)]
+        need = store_need(job, n_images) * loops
+        prime = need if worth_priming(job.settings.prime_memory, previous, need) else 0
+        earlier = done[-1] if done else None
+        done.extend(targets)  # before storing: a failed store must find them to remove them
+        samples.append(targets)
+        return attempts.sample(targets, n_images, prime, earlier)
+
     try:
-        for repeat in range(job.settings.warmup_runs + job.settings.repeats):
-            done.append(repeat_dir(path, repeat))
-            prime_bytes = need if worth_priming(job.settings.prime_memory, previous, need) else 0
-            measurement = attempts.store(done[-1], n_images, prime_bytes, done[-2] if len(done) > 1 else None)
+        while not sampled.done:
+            measurement, loops, warmup = sampled.step(run)
             previous = measurement.seconds
-            rows.append(job.row(measurement, operation, n_images, repeat))
+            rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops))
+            if len(samples) > 2 and len(os.listdir(done[-1])) < FEW_FILES:
+                with job.overhead("delete"):
+                    remove_trees(samples[-3])
     except BaseException as error:
         full = isinstance(error, OSError) and disk_full(error, path.parent)
         with job.overhead("delete"):

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from imgbench import methods
-from imgbench.stats import NOISY_CV
 
 HEADLINE = [("store_many", "", "Store many"), ("read_many", "warm", "Read many, warm page cache"),
             ("read_many", "cold", "Read many, cold page cache")]  # fmt: skip
-RANKING_COLUMNS = ["method", "median (s)", "µs / image", "MB/s", "× npy", "noisy (cv)"]
+RANKING_COLUMNS = ["method", "median (s)", "95% interval", "µs / image", "MB/s", "× npy", "precise"]
 DISK_COLUMNS = ["allocated / raw", "apparent / raw"]
 
 
@@ -67,10 +66,11 @@ def rankings(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
     for operation, cache, title in HEADLINE:
         rows, lines = sequential(summary, operation, cache, n), []
         for rank, row in enumerate(rows.itertuples()):
-            noisy = f"{'yes' if row.noisy else 'no'} ({row.cv:.1%})"
+            reached = "–" if row.precision_reached == float("inf") else f"±{row.precision_reached:.1%}"
+            precise = f"{'yes' if row.precise else 'no'} ({reached}, {row.n_repeats} samples)"
             name = label(row.method) + (" (fastest)" if rank == 0 else "")
-            line = [name, number(row.median), number(row.us_per_image, 3), number(row.mb_per_s),
-                    ratio(row.ratio_to_npy), noisy]  # fmt: skip
+            line = [name, number(row.median), f"{number(row.ci_low)}–{number(row.ci_high)}",
+                    number(row.us_per_image, 3), number(row.mb_per_s), ratio(row.ratio_to_npy), precise]  # fmt: skip
             lines.append(line + (disk_ratios(usage, row.method, n) if operation == "store_many" else []))
         if lines:
             columns = RANKING_COLUMNS + (DISK_COLUMNS if operation == "store_many" else [])
@@ -123,7 +123,10 @@ def codec_grid(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
 
 
 def spread(row) -> str:
-    return "–" if row is None else f"{row['median']:.4g} ({row['q1']:.4g}–{row['q3']:.4g})"
+    if row is None:
+        return "–"
+    flag = "" if row["precise"] else " *"  # did not reach the run's precision
+    return f"{row['median']:.4g} ({row['ci_low']:.4g}–{row['ci_high']:.4g}){flag}"
 
 
 def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
@@ -151,7 +154,9 @@ def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
         ])  # fmt: skip
     columns = ["method", "store many", "read many, warm", "read many, cold", "store one (ms)", "read one, warm (ms)",
                "disk / raw pixels", "files", "peak memory (private), store / read (MiB)"]  # fmt: skip
-    return Table(f"Median seconds (q1–q3) at {n:,} images; single-image operations in milliseconds", columns, lines)
+    title = (f"Median seconds (95% interval; * where it did not reach the run's precision) at {n:,} images; "
+             "single-image operations in milliseconds")  # fmt: skip
+    return Table(title, columns, lines)
 
 
 def headline_tables(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
@@ -174,12 +179,14 @@ def machine_line(environment: dict) -> str:
 def timing_line(summary: pd.DataFrame, environment: dict) -> str:
     """Repeats and durability as measured (from the summary rows), warm-up runs and dataset from the config."""
     n = largest_cutoff(summary)
-    repeats = "/".join(str(r) for r in sorted(summary.loc[summary["n_images"] == n, "n_repeats"].unique()))
+    counts = summary.loc[summary["n_images"] == n, "n_repeats"]
+    repeats = f"{counts.min()}-{counts.max()}" if counts.min() != counts.max() else str(counts.min())
     durability = "/".join(sorted(summary["durability"].unique()))
     config = environment.get("config", {})
     dataset = (config.get("dataset") or {}).get("source", "?")
     return (
-        f"Timing: {repeats} timed repeats per measurement at {n:,} images (plus {config.get('warmup_runs', '?')} "
-        f"warm-up run(s), discarded); durability {durability}; dataset {dataset}; values are medians; noisy = cv > "
-        f"{NOISY_CV:.0%}; MB/s counts raw pixel bytes; × npy = median / npy's median."
+        f"Timing: {repeats} timed samples per measurement at {n:,} images (plus {config.get('warmup_runs', '?')} "
+        f"warm-up run(s), discarded); durability {durability}; dataset {dataset}; values are medians with the "
+        f"distribution-free 95% interval of each; precise = that interval within ±{config.get('precision', '?')} "
+        f"of the median; MB/s counts raw pixel bytes; × npy = median / npy's median."
     )

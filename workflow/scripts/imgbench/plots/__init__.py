@@ -1,6 +1,7 @@
 """Figures, one PNG per question, drawn from the aggregated tables (summary, disk usage, scaling).
 
-Points are medians over the timed repeats; error bars span q1 to q3 of the same repeats. A method keeps
+Points are medians over the timed samples; error bars are the medians' confidence intervals (ci_low to
+ci_high of summary.csv). A method keeps
 one colour and marker in every figure. Read-many rows are drawn per page-cache state (warm, cold), never
 mixed. The list of figures is fixed (FIGURES): a figure whose rows were not measured says so instead of
 being left out, so the rule's outputs never depend on the data.

@@ -27,13 +27,13 @@ def codec_tradeoff(path, summary, usage, scaling) -> None:
             continue
         container, codec = row["method"].split(SEPARATOR, 1)
         containers.add(container), codecs.add(codec)
-        x, low, high = row["median"], row["q1"], row["q3"]
+        x, low, high = row["median"], row["ci_low"], row["ci_high"]
         y = used[0]["bytes_apparent"] / used[0]["raw_bytes"]
         colour, marker = CONTAINER_COLOURS.get(container, "#7f7f7f"), CODEC_MARKERS.get(codec, "*")
         ax.errorbar(x, y, xerr=[[x - low], [high - x]], color=colour, marker=marker, markersize=9, capsize=3)
     ax.axhline(1, color="black", linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    ax.set_xlabel("store time, median (s; bars: q1 to q3)")
+    ax.set_xlabel("store time, median (s; bars: its confidence interval)")
     ax.set_ylabel("bytes on disk / raw pixel bytes (apparent)")
     ax.grid(True, which="major", alpha=0.3)
     handles = [

@@ -48,8 +48,9 @@ def caches_in(rows) -> list[str]:
 
 
 def spread(row: dict, unit: str) -> tuple[float, float, float]:
-    """(low, median, high) of a summary row in a unit; the q1..q3 band is converted with the median."""
-    q1, median, q3 = row["q1"], row["median"], row["q3"]
+    """(low, median, high) of a summary row in a unit: the median and its 95% interval (ci_low, ci_high;
+    where fewer samples give the interval less confidence, ci_confidence in summary.csv says how much)."""
+    q1, median, q3 = row["ci_low"], row["median"], row["ci_high"]
     if unit == "s":
         return q1, median, q3
     if unit == "ms":
@@ -119,7 +120,7 @@ def plain_log_ticks(ax) -> None:
 
 
 def line_with_spread(ax, method: str, rows: list[dict], unit: str) -> None:
-    """Medians joined by a line, with q1..q3 error bars."""
+    """Medians joined by a line, with their confidence intervals as error bars."""
     rows = sorted(rows, key=lambda row: row["n_images"])
     lows, mids, highs = (list(v) for v in zip(*(spread(row, unit) for row in rows), strict=True))
     below = [m - lo for m, lo in zip(mids, lows, strict=True)]

@@ -1,0 +1,45 @@
+"""Adaptive sampling in the harness: short operations are looped within a sample, measurements repeat until
+their median's 95% interval is within the precision, and stop at their budget otherwise."""
+
+import pandas as pd
+
+from conftest import make_job
+from imgbench import reading, stats, storing
+from imgbench import rows as timing_rows
+
+
+def frame(rows) -> pd.DataFrame:
+    return pd.DataFrame([row.csv_values() for row in rows]).astype({"seconds": float, "loops": int, "warmup": int})
+
+
+def test_a_short_store_is_looped_and_its_rows_say_how_often(source, tmp_path):
+    job = make_job("npy", source, min_sample_seconds=0.02, min_repeats=3, max_repeats=3, warmup_runs=1)
+    rows = frame(storing.measure_store(job, "store_many", 10, tmp_path / "store"))
+    warmup, samples = rows[rows["warmup"] == 1], rows[rows["warmup"] == 0]
+    assert list(warmup["loops"]) == [1] and len(samples) == 3
+    assert samples["loops"].nunique() == 1 and samples["loops"].iloc[0] > 1  # a 10-image npy store: well under 20 ms
+    assert (tmp_path / "store" / "images.npy").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+def test_samples_continue_until_precise_or_the_budget_ends(source, tmp_path):
+    job = make_job("npy", source, min_sample_seconds=0.01, min_repeats=3, max_repeats=40, max_seconds=60,
+                   precision=0.5, warmup_runs=0)  # fmt: skip
+    path = tmp_path / "store"
+    storing.measure_store(job, "store_many", 100, path)
+    reads = frame(reading.measure_reads(job, "read_many", 100, path, [reading.Pattern()]))
+    warm = reads[(reads["cache"] == "warm") & (reads["warmup"] == 0)]
+    assert 6 <= len(warm) < 40  # 6 samples make a 95% interval, and ±50% is soon reached
+    tight = make_job("npy", source, min_sample_seconds=0.0, min_repeats=3, max_repeats=40, max_seconds=0.001,
+                     precision=1e-9, warmup_runs=0)  # fmt: skip
+    budget = frame(reading.measure_reads(tight, "read_many", 100, path, [reading.Pattern()]))
+    assert len(budget[budget["cache"] == "warm"]) == 3  # min_repeats, then the budget stops it
+
+
+def test_the_summary_says_which_rows_reached_their_precision(source, tmp_path):
+    job = make_job("npy", source, min_sample_seconds=0.0, min_repeats=3, max_repeats=3, warmup_runs=0)
+    rows = storing.measure_store(job, "store_many", 100, tmp_path / "store")
+    timing_rows.write_rows(tmp_path / "timings.csv", rows)
+    summary = stats.summarise(stats.load_timings(tmp_path / "timings.csv"), precision=0.05).iloc[0]
+    assert summary["n_repeats"] == 3 and summary["ci_confidence"] == 0.75  # three samples: their range, at 75%
+    assert summary["precise"] == 0 and summary["precision_reached"] == float("inf")
+    assert summary["ci_low"] <= summary["median"] <= summary["ci_high"]
