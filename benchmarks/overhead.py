@@ -7,7 +7,7 @@ Snakemake's metadata keeps the last job of every output. A job's wall time is Sn
 (.snakemake/metadata: start and end of the job). Its timed time is the sum of `seconds` over every row
 of its raw timings CSV, warm-ups included. The rest is outside the timers: interpreter start and
 imports, building input chunks, deleting superseded repeats, os.sync, memory priming, cache eviction,
-read-back verification, and the jobs that time nothing (unpickle, aggregate, figures).
+read-back verification, and the jobs that time nothing (prepare_source, aggregate, figures).
 --wall is the run's wall time as measured by `time`; without it the run is counted from the creation
 of Snakemake's log (after Snakemake has started up) to the last job's end.
 """

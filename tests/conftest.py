@@ -1,5 +1,5 @@
-"""Shared fixtures: a small synthetic dataset, HTTP servers on 127.0.0.1 (one honest, one hostile), and
-workflow copies."""
+"""Shared fixtures: a small synthetic archive and its source, synthetic sources of any size, HTTP servers on
+127.0.0.1 (one honest, one hostile), and workflow copies."""
 
 import functools
 import http.server
@@ -13,10 +13,9 @@ import tarfile
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from imgbench import dataset, methods
+from imgbench import cifar_archive, datasets, methods
 from imgbench.measurement import Job
 from imgbench.settings import Settings
 from imgbench.source import Source
@@ -29,15 +28,23 @@ COPY_IGNORE = shutil.ignore_patterns(".snakemake", "results", "resources", ".git
 @pytest.fixture(scope="session")
 def archive(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("archive") / "cifar-10-python.tar.gz"
-    dataset.write_synthetic_archive(path, seed=0, batch_images=BATCH_IMAGES)
+    cifar_archive.write_synthetic_archive(path, seed=0, batch_images=BATCH_IMAGES)
     return path
 
 
 @pytest.fixture(scope="session")
 def source_dir(archive, tmp_path_factory) -> Path:
+    """The archive's 200 training images as a cifar10 source (images.npy, labels.npy, classes.txt, source.json)."""
     out = tmp_path_factory.mktemp("source")
-    dataset.unpickle_archive(archive, out)
+    cifar_archive.unpickle_archive(archive, out)
     return out
+
+
+def write_synthetic_source(out_dir: Path, height: int, width: int, count: int, seed: int = 0) -> Path:
+    """A synthetic source of count images of height x width x 3 in out_dir (as the prepare_source job writes it)."""
+    dataset_config = {"source": "synthetic", "image_size": [height, width], "count": count}
+    datasets.prepare(dataset_config, {}, out_dir, seed)
+    return Path(out_dir)
 
 
 @pytest.fixture(scope="session")
@@ -47,15 +54,8 @@ def source(source_dir) -> Source:
 
 @pytest.fixture(scope="session")
 def wide_source(tmp_path_factory) -> Source:
-    """200 photo-like images of 48x80x3 (non-square, not CIFAR's shape): each a 32x32 synthetic image resized."""
-    from PIL import Image
-
-    small = dataset.synthetic_images(200, np.random.default_rng(3))
-    images = np.stack([np.asarray(Image.fromarray(image).resize((80, 48), Image.BICUBIC)) for image in small])
-    out = tmp_path_factory.mktemp("wide")
-    np.save(out / "images.npy", images)
-    np.save(out / "labels.npy", np.random.default_rng(4).integers(0, 10, 200).astype(np.uint8))
-    return Source(out)
+    """200 photo-like images of 48x80x3 (non-square, not CIFAR's shape): a synthetic source of that size."""
+    return Source(write_synthetic_source(tmp_path_factory.mktemp("wide"), 48, 80, 200, seed=3))
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -123,7 +123,7 @@ def archive_with_batch(archive: Path, target: Path, name: str, change) -> Path:
     """A copy of the archive whose member `name` is change(its unpickled dict), pickled again (or raw bytes)."""
     with tarfile.open(archive, "r:gz") as tar:
         members = {member.name: tar.extractfile(member).read() for member in tar if member.isfile()}
-    key = f"{dataset.BATCH_DIR}/{name}"
+    key = f"{cifar_archive.BATCH_DIR}/{name}"
     changed = change(pickle.loads(members[key], encoding="bytes"))
     members[key] = changed if isinstance(changed, bytes) else pickle.dumps(changed, protocol=4)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,10 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from imgbench import codecs, dataset
+from imgbench import codecs
 from imgbench.codecs._samples import photo_like
 from imgbench.codecs.base import Codec, CodecError, ImageShapeError, UnknownCodecError, check_images, psnr_db
+from imgbench.datasets import synthetic
 from imgbench.errors import BenchmarkError
 
 ALL = codecs.available()
@@ -87,7 +88,7 @@ def test_lossless_codecs_round_trip_exactly(name, shape):
 @pytest.mark.parametrize("name", LOSSY)
 def test_lossy_codecs_reach_their_floor_on_photo_like_images(name):
     codec = codecs.load(name)
-    images = dataset.synthetic_images(200, np.random.default_rng(0))
+    images = synthetic.synthetic_images(200, np.random.default_rng(0))
     decoded = decode_all(codec, [codec.encode(image) for image in images], images.shape[1:])
     psnr = psnr_db(images, decoded)
     assert psnr.min() >= codec.min_psnr_db
@@ -163,7 +164,7 @@ def test_truncated_data_fail_loudly(name):
 def test_which_codecs_grow_small_images_beyond_raw():
     """Recorded here as behaviour the report relies on: at 32x32 QOI's headers and ops outweigh what it
     saves, while the other codecs shrink photo-like images."""
-    images = dataset.synthetic_images(50, np.random.default_rng(0))
+    images = synthetic.synthetic_images(50, np.random.default_rng(0))
     ratio = {name: np.mean([len(codecs.load(name).encode(image)) for image in images]) / 3072 for name in ALL}
     assert ratio["raw"] == 1
     assert ratio["qoi"] > 1

@@ -37,7 +37,7 @@ def defaults() -> dict:
         ({"cache": ["warm", "hot"]}, r"'cache\[1\]': 'hot' is not one of \['warm', 'cold'\]"),
         ({"durability": "sometimes"}, r"'durability': 'sometimes' is not one of \['none', 'fsync'\]"),
         ({"dataset": {"source": "download", "md5": "c58f30108f718f92721af3b95e74349a"}},
-         r"'dataset': 'url' is a required property"),
+         r"'dataset.url' is required here \(cifar10: where to fetch"),
         ({"dataset": {"source": "download", "url": None, "md5": "c58f30108f718f92721af3b95e74349a"}},
          r"'dataset.url': None is not of type 'string'"),
         ({"dataset": {"source": "download", "url": "ftp://x/y", "md5": "c58f30108f718f92721af3b95e74349a"}},
@@ -81,7 +81,7 @@ INTEGER_KEYS = integer_keys(config.load_schema())
 
 def test_every_integer_key_is_found():
     assert {("cutoffs",), ("min_repeats",), ("chunk_images",), ("patterns", "latency_reads"),
-            ("dataset", "synthetic_batch_images")} <= set(INTEGER_KEYS)  # fmt: skip
+            ("dataset", "count"), ("dataset", "image_size")} <= set(INTEGER_KEYS)  # fmt: skip
 
 
 @pytest.mark.parametrize("path", INTEGER_KEYS, ids=".".join)
@@ -134,6 +134,15 @@ def test_default_config_is_valid_and_defaults_fill_in():
     minimal = config.validate({"dataset": {"source": "synthetic"}})
     assert minimal["cutoffs"] == [10, 100, 1000, 10000, 100000] and minimal["min_repeats"] == 3
     assert minimal["prime_memory"] is True
+
+
+def test_a_replaced_key_is_named_with_what_replaced_it():
+    with pytest.raises(ConfigError) as failure:
+        config.validate({"dataset": {"source": "synthetic", "synthetic_batch_images": 40}})
+    assert str(failure.value) == (
+        "invalid configuration:\n  config key 'dataset.synthetic_batch_images' was replaced by dataset.count, the "
+        "number of synthetic images (the old archive held five training batches: count: 200)"
+    )
 
 
 def test_download_speed_floor_has_defaults_and_a_minimum():

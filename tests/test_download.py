@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from conftest import REPO
-from imgbench import dataset
+from imgbench import cifar_archive
 from imgbench.download import download
 from imgbench.errors import BenchmarkError
 
@@ -19,15 +19,15 @@ FLOOR = {"speed_limit": 1000, "speed_time": 2}
 
 def test_download_over_http_checks_md5(archive, http_server, tmp_path):
     target = tmp_path / "resources" / "cifar-10-python.tar.gz"
-    download(f"{http_server}/{archive.name}", target, dataset.md5_of(archive), **FLOOR)
+    download(f"{http_server}/{archive.name}", target, cifar_archive.md5_of(archive), **FLOOR)
     assert target.read_bytes() == archive.read_bytes()
     assert list(target.parent.iterdir()) == [target]
 
 
 def test_download_from_file_url(archive, tmp_path):
     target = tmp_path / "a.tar.gz"
-    download(archive.as_uri(), target, dataset.md5_of(archive), **FLOOR)
-    assert dataset.md5_of(target) == dataset.md5_of(archive)
+    download(archive.as_uri(), target, cifar_archive.md5_of(archive), **FLOOR)
+    assert cifar_archive.md5_of(target) == cifar_archive.md5_of(archive)
 
 
 def test_download_with_wrong_md5_keeps_nothing(archive, http_server, tmp_path):
@@ -36,7 +36,7 @@ def test_download_with_wrong_md5_keeps_nothing(archive, http_server, tmp_path):
     with pytest.raises(BenchmarkError) as failure:
         download(f"{http_server}/{archive.name}", target, wrong, **FLOOR)
     message = str(failure.value)
-    assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in message
+    assert f"expected md5 {wrong}, found {cifar_archive.md5_of(archive)}" in message
     assert "synthetic" in message and "place the archive by hand" in message
     assert list(target.parent.iterdir()) == []
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import archive_with_batch, copy_workflow, run_snakemake, start_snakemake
-from imgbench import dataset
+from imgbench import cifar_archive
 
 pytestmark = pytest.mark.slow
 ARCHIVE = Path("resources/cifar-10-python.tar.gz")
@@ -60,7 +60,7 @@ def place(archive_bytes: bytes, workdir: Path) -> Path:
 def test_a_placed_archive_survives_a_changed_url(workdir, archive, http_server):
     """The error's own advice after a failed download: place the archive and change dataset.url. Snakemake once
     reran download for the changed parameter, deleting the archive first; the new URL failed and it was gone."""
-    md5 = dataset.md5_of(archive)
+    md5 = cifar_archive.md5_of(archive)
     first = run(workdir, small_config(f"{http_server}/moved.tar.gz", md5))
     assert first.returncode != 0 and "HTTP 404" in first.stderr
     assert f"place the archive by hand at {ARCHIVE} (it is still checked)" in first.stderr
@@ -76,7 +76,7 @@ def test_a_placed_archive_survives_a_changed_url(workdir, archive, http_server):
 
 
 def test_a_downloaded_archive_is_not_fetched_again_for_a_new_url(workdir, archive, http_server):
-    md5 = dataset.md5_of(archive)
+    md5 = cifar_archive.md5_of(archive)
     assert run(workdir, small_config(f"{http_server}/{archive.name}", md5)).returncode == 0
     downloaded = (workdir / ARCHIVE).stat()
 
@@ -85,14 +85,14 @@ def test_a_downloaded_archive_is_not_fetched_again_for_a_new_url(workdir, archiv
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Nothing to be done" in again.stderr
     assert (workdir / ARCHIVE).stat().st_ino == downloaded.st_ino
-    assert dataset.md5_of(workdir / ARCHIVE) == md5
+    assert cifar_archive.md5_of(workdir / ARCHIVE) == md5
 
 
 def test_a_killed_download_then_a_placed_archive(workdir, archive, hostile_server):
     """kill -9 during the download leaves a .part file and Snakemake's incomplete marker on the archive; the user
     then places the archive by hand. The rerun (rerun-incomplete is in the profile) once deleted it again as an
     incomplete output and downloaded anew; nothing may delete it, and the stale .part file is removed."""
-    config = small_config(f"{hostile_server}/silent", dataset.md5_of(archive))  # headers, then nothing
+    config = small_config(f"{hostile_server}/silent", cifar_archive.md5_of(archive))  # headers, then nothing
     (workdir / "test.yaml").write_text(yaml.safe_dump(config))
     running = start_snakemake(workdir, "--configfile", "test.yaml")
     partial, deadline = workdir / "resources" / "cifar-10-python.tar.gz.part", time.monotonic() + 120
@@ -122,7 +122,7 @@ def test_a_placed_archive_with_a_wrong_md5_is_kept_and_explained(workdir, archiv
     result = run(workdir, small_config(f"{http_server}/{archive.name}", wrong))
 
     assert result.returncode != 0
-    found = dataset.md5_of(archive)
+    found = cifar_archive.md5_of(archive)
     assert f"checksum mismatch for {ARCHIVE}: expected md5 {wrong} (dataset.md5), found {found}; the file was kept" in (
         result.stderr
     )
@@ -132,9 +132,9 @@ def test_a_placed_archive_with_a_wrong_md5_is_kept_and_explained(workdir, archiv
     assert leftovers(workdir) == []
 
     placed.unlink()  # as the message says: the next run downloads it
-    recovered = run(workdir, small_config(f"{http_server}/{archive.name}", dataset.md5_of(archive)))
+    recovered = run(workdir, small_config(f"{http_server}/{archive.name}", cifar_archive.md5_of(archive)))
     assert recovered.returncode == 0, recovered.stderr[-3000:]
-    assert dataset.md5_of(placed) == dataset.md5_of(archive)
+    assert cifar_archive.md5_of(placed) == cifar_archive.md5_of(archive)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_a_batch_that_does_not_match_its_labels_stops_the_run(workdir, archive, 
     bad = archive_with_batch(archive, tmp_path / "bad.tar.gz", "data_batch_3", change)
     placed = place(bad.read_bytes(), workdir)
 
-    result = run(workdir, small_config("http://127.0.0.1:9/unused.tar.gz", dataset.md5_of(bad)))
+    result = run(workdir, small_config("http://127.0.0.1:9/unused.tar.gz", cifar_archive.md5_of(bad)))
 
     assert result.returncode != 0
     assert f"the archive {ARCHIVE} is not an intact CIFAR-10 python archive: {problem}" in result.stderr
@@ -166,7 +166,7 @@ def test_a_truncated_archive_with_a_matching_md5_is_explained(workdir, archive):
     truncated = archive.read_bytes()[: archive.stat().st_size // 2]
     placed = place(truncated, workdir)
 
-    result = run(workdir, small_config("http://127.0.0.1:9/unused.tar.gz", dataset.md5_of(placed)))
+    result = run(workdir, small_config("http://127.0.0.1:9/unused.tar.gz", cifar_archive.md5_of(placed)))
 
     assert result.returncode != 0
     assert f"the archive {ARCHIVE} is truncated or damaged" in result.stderr

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, make_job, run_snakemake
-from imgbench import dataset, repeats, storing
+from imgbench import cifar_archive, repeats, storing
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import read_csv
 
@@ -31,7 +31,7 @@ def setup_workdir(tmp_path: Path, archive: Path, **config) -> Path:
         "warmup_runs": 1,
         "cache": ["warm"],
         "patterns": {"kinds": []},
-        "dataset": {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)},
+        "dataset": {"source": "download", "url": "http://127.0.0.1:9/x", "md5": cifar_archive.md5_of(archive)},
     }
     (workdir / "test.yaml").write_text(yaml.safe_dump(base | config))
     return workdir

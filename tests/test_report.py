@@ -22,7 +22,7 @@ SMALL_CONFIG = {
     "min_repeats": 2,
     "min_sample_seconds": 0.002,
     "max_repeats": 2,
-    "dataset": {"source": "synthetic", "synthetic_batch_images": 200},
+    "dataset": {"source": "synthetic", "count": 1000},
     # The extra patterns at a small cutoff, so the pattern figures show data rather than placeholders.
     "patterns": {"kinds": ["random", "batch", "parallel", "single_latency"], "cutoffs": [100],
                  "batch_sizes": [1, 32], "workers": [1, 2], "latency_reads": 50},

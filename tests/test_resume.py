@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, run_snakemake, start_snakemake
-from imgbench import dataset, methods
+from imgbench import cifar_archive, methods
 from imgbench.repeats import leftover_repeats
 from imgbench.source import Source
 
@@ -20,7 +20,7 @@ def test_killed_run_resumes_to_complete_results(tmp_path, archive):
     workdir = copy_workflow(tmp_path / "wf")
     (workdir / "resources").mkdir()
     (workdir / "resources" / "cifar-10-python.tar.gz").write_bytes(archive.read_bytes())
-    dataset_config = {"source": "download", "url": "http://127.0.0.1:9/x", "md5": dataset.md5_of(archive)}
+    dataset_config = {"source": "download", "url": "http://127.0.0.1:9/x", "md5": cifar_archive.md5_of(archive)}
     config = {
         "methods": ["disk"],
         "cutoffs": [10, 4000],

@@ -47,7 +47,7 @@ min_sample_seconds: 0
 warmup_runs: 1
 dataset:
   source: synthetic
-  synthetic_batch_images: 40
+  count: 200
 """
 
 

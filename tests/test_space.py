@@ -6,7 +6,10 @@ import pytest
 
 from imgbench import methods, space
 from imgbench.errors import BenchmarkError
-from imgbench.space import ARCHIVE_BYTES, MARGIN, SOURCE_BYTES, Planned
+from imgbench.space import ARCHIVE_BYTES, MARGIN, Planned, SourcePlan
+
+CIFAR = SourcePlan((32, 32, 3), 50_000)  # without the archive
+SOURCE_BYTES = 50_000 * (3072 + 1)
 
 NPY_BYTES = methods.load("npy").bytes_per_image(3072)  # a CIFAR image in npy's own estimate
 
@@ -14,33 +17,51 @@ NPY_BYTES = methods.load("npy").bytes_per_image(3072)  # a CIFAR image in npy's 
 def test_a_run_that_does_not_fit_stops_with_both_parts_named(tmp_path):
     huge = [10**12]  # a trillion images
     with pytest.raises(BenchmarkError) as failure:
-        space.check_free_space(tmp_path / "results", ["npy"], huge)
+        space.check_free_space(tmp_path / "results", ["npy"], huge, 1, CIFAR)
     message = str(failure.value)
     assert re.match(r"not enough disk space in .+: this run needs about [\d.]+ GB, [\d.]+ GB for the dataset", message)
     assert "GB for the stores (npy at cutoffs [1000000000000])" in message
     assert "planned stores" not in message
     assert "remove methods or large cutoffs" in message
-    space.check_free_space(tmp_path / "results", ["npy"], [10])
+    space.check_free_space(tmp_path / "results", ["npy"], [10], 1, CIFAR)
 
 
 def test_the_dataset_and_the_archive_are_counted_only_when_missing(tmp_path):
     results, archive = tmp_path / "results", tmp_path / "resources" / "cifar-10-python.tar.gz"
-    assert space.planned_usage(results, ["npy"], [10], archive=archive).dataset_bytes == int(
+    cifar = SourcePlan((32, 32, 3), 50_000, archive)
+    assert space.planned_usage(results, ["npy"], [10], 1, cifar).dataset_bytes == int(
         (SOURCE_BYTES + ARCHIVE_BYTES) * MARGIN
     )
     archive.parent.mkdir()
     archive.write_bytes(b"placed")
-    assert space.planned_usage(results, ["npy"], [10], archive=archive).dataset_bytes == int(SOURCE_BYTES * MARGIN)
+    assert space.planned_usage(results, ["npy"], [10], 1, cifar).dataset_bytes == int(SOURCE_BYTES * MARGIN)
     (results / "source").mkdir(parents=True)
     (results / "source" / "images.npy").write_bytes(b"unpickled")
-    planned = space.planned_usage(results, ["npy"], [1000], archive=archive)
+    planned = space.planned_usage(results, ["npy"], [1000], 1, cifar)
     assert planned == Planned(dataset_bytes=0, stores_bytes=int(1000 * NPY_BYTES * MARGIN))
-    assert space.planned_bytes(results, ["npy"], [1000], 1) == planned.total_bytes
+    assert space.planned_bytes(results, ["npy"], [1000], 1, cifar) == planned.total_bytes
 
 
 def test_stores_count_the_extra_passes_of_the_largest_store(tmp_path):
-    three = space.planned_usage(tmp_path, ["npy"], [10, 1000], passes=3).stores_bytes
+    three = space.planned_usage(tmp_path, ["npy"], [10, 1000], 3, CIFAR).stores_bytes
     assert three == int((10 + 1000 + 2 * 1000) * NPY_BYTES * MARGIN)
+
+
+def test_the_image_size_sizes_the_source_and_the_stores(tmp_path):
+    """The source's bytes and each method's estimate come from the image size (256 x 256 x 3 here)."""
+    large = SourcePlan((256, 256, 3), 10_000)
+    planned = space.planned_usage(tmp_path, ["npy"], [1000], 1, large)
+    assert planned.dataset_bytes == int(10_000 * (256 * 256 * 3 + 1) * MARGIN)
+    assert planned.stores_bytes == int(1000 * methods.load("npy").bytes_per_image(256 * 256 * 3) * MARGIN)
+    assert planned.stores_bytes > 60 * space.planned_usage(tmp_path, ["npy"], [1000], 1, CIFAR).stores_bytes
+
+
+def test_the_plan_comes_from_the_dataset_config(tmp_path):
+    archive = tmp_path / "archive.tar.gz"
+    synthetic = space.source_plan({"source": "synthetic", "image_size": [48, 80], "count": 700}, archive)
+    assert synthetic == SourcePlan((48, 80, 3), 700, None)  # nothing to download
+    cifar = space.source_plan({"source": "download", "url": "https://x/y", "md5": "0" * 32}, archive)
+    assert cifar == SourcePlan((32, 32, 3), 50_000, archive)
 
 
 def message(dataset_bytes: int, stores_bytes: int, free: int) -> str:
@@ -50,9 +71,9 @@ def message(dataset_bytes: int, stores_bytes: int, free: int) -> str:
 def test_when_the_dataset_alone_does_not_fit_fewer_methods_are_not_advised():
     text = message(dataset_bytes=400_000_000, stores_bytes=1_000_000, free=300_000_000)
     assert text == (
-        "not enough disk space in /data: this run needs about 401.0 MB, 400.0 MB for the dataset (the archive and "
-        "its unpickled images) and 1.0 MB for the stores (npy, lmdb at cutoffs [10, 100]), but only 300.0 MB is "
-        "free. The dataset alone does not fit: free space or run from a larger filesystem."
+        "not enough disk space in /data: this run needs about 401.0 MB, 400.0 MB for the dataset (its download, "
+        "if any, and the source arrays) and 1.0 MB for the stores (npy, lmdb at cutoffs [10, 100]), but only "
+        "300.0 MB is free. The dataset alone does not fit: free space or run from a larger filesystem."
     )
 
 

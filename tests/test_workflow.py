@@ -14,7 +14,7 @@ import yaml
 from PIL import Image
 
 from conftest import copy_workflow, run_snakemake
-from imgbench import dataset, methods, stats
+from imgbench import cifar_archive, methods, stats
 from imgbench.fsutil import read_csv
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ def make_config(archive, http_server, **changes) -> dict:
         "chunk_images": 64,
         "patterns": {"kinds": ["random", "batch", "parallel", "single_latency"], "cutoffs": [100],
                      "batch_sizes": [1, 32], "workers": [1, 2], "latency_reads": 50},
-        "dataset": {"source": "download", "url": f"{http_server}/{archive.name}", "md5": dataset.md5_of(archive)},
+        "dataset": {"source": "download", "url": f"{http_server}/{archive.name}", "md5": cifar_archive.md5_of(archive)},
     }  # fmt: skip
     return config | changes
 
@@ -232,7 +232,7 @@ def test_wrong_md5_fails_clearly_and_produces_no_data(tmp_path, archive, http_se
     config["dataset"]["md5"] = wrong
     result = run_snakemake(workdir, "--configfile", write_config(workdir, config), check=False)
     assert result.returncode != 0
-    assert f"expected md5 {wrong}, found {dataset.md5_of(archive)}" in result.stderr
+    assert f"expected md5 {wrong}, found {cifar_archive.md5_of(archive)}" in result.stderr
     assert not (workdir / "resources" / "cifar-10-python.tar.gz").exists()
     assert list((workdir / "resources").glob("*")) == []
     assert not (workdir / "results" / "source").exists() and not (workdir / "results" / "timings.csv").exists()
@@ -250,6 +250,6 @@ def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):
     result = run_snakemake(workdir, "--configfile", write_config(workdir, config), check=False)
     assert result.returncode != 0 and "checksum mismatch" in result.stderr
     assert (workdir / "resources" / "cifar-10-python.tar.gz").exists(), "the user's file must not be deleted"
-    config["dataset"]["md5"] = dataset.md5_of(archive)
+    config["dataset"]["md5"] = cifar_archive.md5_of(archive)
     run_snakemake(workdir, "--configfile", write_config(workdir, config))
     assert (workdir / "results" / "timings.csv").exists()

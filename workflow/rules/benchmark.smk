@@ -6,8 +6,8 @@
 
 rule store:
     input:
-        images=rules.unpickle.output.images,
-        labels=rules.unpickle.output.labels,
+        images=rules.prepare_source.output.images,
+        labels=rules.prepare_source.output.labels,
     output:
         store=directory(f"{RESULTS}/stores/{{method}}/{{n_images}}"),
         timings=f"{RESULTS}/raw/store/{{method}}/{{n_images}}.csv",
@@ -29,8 +29,8 @@ rule store:
 
 rule read:
     input:
-        images=rules.unpickle.output.images,
-        labels=rules.unpickle.output.labels,
+        images=rules.prepare_source.output.images,
+        labels=rules.prepare_source.output.labels,
         store=rules.store.output.store,
     output:
         timings=f"{RESULTS}/raw/read/{{method}}/{{n_images}}.csv",
@@ -52,8 +52,8 @@ rule read:
 
 rule single:
     input:
-        images=rules.unpickle.output.images,
-        labels=rules.unpickle.output.labels,
+        images=rules.prepare_source.output.images,
+        labels=rules.prepare_source.output.labels,
     output:
         store=directory(f"{RESULTS}/stores/{{method}}/single"),
         timings=f"{RESULTS}/raw/single/{{method}}.csv",

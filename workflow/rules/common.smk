@@ -10,11 +10,12 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from imgbench import config as imgbench_config
+from imgbench import datasets as imgbench_datasets
 from imgbench import methods as imgbench_methods
 from imgbench.errors import BenchmarkError
 from imgbench import repeats as imgbench_repeats
 from imgbench import lock as imgbench_lock
-from imgbench.space import check_free_space
+from imgbench.space import check_free_space, source_plan
 
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
 # reported with its line and column; --configfile/--config values (already in `config`) win over it.
@@ -48,13 +49,15 @@ wildcard_constraints:
 
 
 DOWNLOADED_ARCHIVE = "resources/cifar-10-python.tar.gz"
-SYNTHETIC_ARCHIVE = "resources/synthetic/cifar-10-python.tar.gz"
+# The files a dataset may ask prepare_source for (imgbench.datasets.base.RULE_INPUTS), by name.
+DATASET_INPUT_PATHS = {"archive": DOWNLOADED_ARCHIVE}
+# What determines the source (for a folder, a fingerprint of its files): prepare_source's params.
+DATASET_PARAMS = imgbench_datasets.rerun_params(config["dataset"], config["seed"])
 
 
-def archive_path():
-    if config["dataset"]["source"] == "synthetic":
-        return SYNTHETIC_ARCHIVE
-    return DOWNLOADED_ARCHIVE
+def dataset_inputs(wildcards):
+    names = imgbench_datasets.rule_inputs(config["dataset"])
+    return {name: DATASET_INPUT_PATHS[name] for name in names}
 
 
 def settings_for(n_images, caches=None):
@@ -164,12 +167,9 @@ def before_run():
         config["warmup_runs"] + config["min_repeats"] + 1
     )  # the repeats a store job keeps at most
     try:
+        source = source_plan(config["dataset"], Path(DOWNLOADED_ARCHIVE))
         check_free_space(
-            Path(RESULTS),
-            config["methods"],
-            config["cutoffs"],
-            passes,
-            archive=Path(archive_path()),
+            Path(RESULTS), config["methods"], config["cutoffs"], passes, source
         )
     except BenchmarkError as error:
         sys.exit(f"ERROR: {error}")

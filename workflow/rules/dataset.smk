@@ -1,10 +1,12 @@
-# Getting the images: the real archive (downloaded and checked) or a synthetic one, then unpickling.
+# The source every later step reads (results/source/): prepared from the dataset that dataset.source names
+# (a module of workflow/scripts/imgbench/datasets/), from the files it asks for (the downloaded archive, for
+# cifar10) or none (synthetic, folder).
 
 
 # An archive already in place (downloaded or placed by hand) is a plain source file, not a job's output:
 # then no change of dataset.url, of the download code or a --forceall can make Snakemake delete it to fetch
-# it again (the md5 says what the data is; the URL only where to get it). unpickle still checks its md5;
-# to download again, delete the archive.
+# it again (the md5 says what the data is; the URL only where to get it). prepare_source still checks its
+# md5; to download again, delete the archive.
 if not Path(DOWNLOADED_ARCHIVE).exists():
 
     rule download:
@@ -23,36 +25,21 @@ if not Path(DOWNLOADED_ARCHIVE).exists():
             "../scripts/download.py"
 
 
-rule synthetic_archive:
-    output:
-        archive=SYNTHETIC_ARCHIVE,
-    log:
-        f"{LOGS}/synthetic_archive.log",
-    conda:
-        "../../envs/imgbench.yaml"
-    params:
-        seed=config["seed"],
-        batch_images=config["dataset"]["synthetic_batch_images"],
-    script:
-        "../scripts/synthetic.py"
-
-
-rule unpickle:
+rule prepare_source:
     input:
-        archive=archive_path(),
+        unpack(dataset_inputs),
     output:
         images=f"{RESULTS}/source/images.npy",
         labels=f"{RESULTS}/source/labels.npy",
+        classes=f"{RESULTS}/source/classes.txt",
+        info=f"{RESULTS}/source/source.json",
     log:
-        f"{LOGS}/unpickle.log",
+        f"{LOGS}/prepare_source.log",
     conda:
         "../../envs/imgbench.yaml"
     params:
-        # The generated archive has no published checksum; a downloaded or hand-placed one is checked.
-        md5=(
-            ""
-            if config["dataset"]["source"] == "synthetic"
-            else config["dataset"]["md5"]
-        ),
+        # What determines the source (a folder's fingerprint, synthetic's seed...), so that a change of any of
+        # it, and of nothing else, prepares it again.
+        dataset=DATASET_PARAMS,
     script:
-        "../scripts/unpickle.py"
+        "../scripts/prepare_source.py"

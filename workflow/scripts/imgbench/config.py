@@ -1,11 +1,12 @@
 """Config validation: the JSON schema plus the method registry; messages name key, value and rule."""
 
+import re
 from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from imgbench import methods
+from imgbench import datasets, methods
 from imgbench.errors import BenchmarkError
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -56,7 +57,9 @@ def merge(base: dict, overrides: dict) -> dict:
 
 
 def load_schema() -> dict:
-    return yaml.safe_load(SCHEMA.read_text())
+    schema = yaml.safe_load(SCHEMA.read_text())
+    schema["properties"]["dataset"]["properties"]["source"]["enum"] = datasets.accepted_names()
+    return schema
 
 
 def fill_defaults(config: dict, schema: dict) -> dict:
@@ -89,24 +92,35 @@ def _description(schema: dict, error) -> str:
     return description
 
 
+def _problem(schema: dict, error) -> str:
+    """One line naming the key: a missing key by its own name and description, not its parent's."""
+    if error.validator == "required":
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        if missing:
+            error.path.append(missing.group(1))
+            allowed = _description(schema, error)
+            return f"config key '{_key_path(error)}' is required here" + (f" ({allowed})" if allowed else "")
+    allowed = _description(schema, error)
+    return f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else "")
+
+
 def validate(config: dict) -> dict:
     """Raise ConfigError listing every problem; return the config with defaults filled in."""
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
     schema = load_schema()
-    problems = [
-        f"config key '{key}' is no longer used: see {REMOVED_KEYS[key]}" for key in config if key in REMOVED_KEYS
-    ]
-    current = {key: value for key, value in config.items() if key not in REMOVED_KEYS}  # named once, above
-    for error in sorted(StrictIntegerValidator(schema).iter_errors(current), key=lambda e: list(e.path)):
-        allowed = _description(schema, error)
-        problems.append(f"config key '{_key_path(error)}': {error.message}" + (f" ({allowed})" if allowed else ""))
+    problems = renamed_keys(config)  # alone: the schema would add that the old keys are unexpected
+    for error in (
+        [] if problems else sorted(StrictIntegerValidator(schema).iter_errors(config), key=lambda e: list(e.path))
+    ):
+        problems.append(_problem(schema, error))
     problems += method_name_problems(config.get("methods"))
     if not problems and config.get("min_repeats", 0) > config.get("max_repeats", float("inf")):
         problems.append(f"config key 'min_repeats': {config['min_repeats']} is more than max_repeats")
     if not problems:
         fill_defaults(config, schema)
         problems += option_problems(config["method_options"])
+        problems += datasets.config_problems(config["dataset"])
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -119,6 +133,24 @@ def method_name_problems(names) -> list[str]:
         return []  # the schema reports it
     found = [(index, methods.name_problem(name)) for index, name in enumerate(names) if isinstance(name, str)]
     return [f"config key 'methods[{index}]': {problem}" for index, problem in found if problem]
+
+
+def renamed_keys(config: dict) -> list[str]:
+    """Keys an earlier version accepted, with what replaced them (the schema alone would only say unexpected)."""
+    removed = [
+        f"config key '{key}' is no longer used: see {REMOVED_KEYS[key]}" for key in config if key in REMOVED_KEYS
+    ]
+    if removed:
+        return removed
+    dataset = config.get("dataset")
+    if isinstance(dataset, dict) and "synthetic_batch_images" in dataset:
+        value = dataset["synthetic_batch_images"]
+        count = 5 * value if isinstance(value, int) else "5 x that value"
+        return [
+            "config key 'dataset.synthetic_batch_images' was replaced by dataset.count, the number of synthetic "
+            f"images (the old archive held five training batches: count: {count})"
+        ]
+    return []
 
 
 def option_problems(method_options: dict) -> list[str]:

@@ -17,7 +17,8 @@ value and what is allowed. Override keys with a file of your own (`snakemake --c
 win, nested sections merge key by key. Snakemake then reruns only what the change affects.
 
 Ready-made files: `quick.yaml` (a first run in about a minute), `synthetic.yaml` (the defaults on generated
-images, offline), `all-methods.yaml` (every method), `scale.yaml` (up to a million images).
+images, offline), `imagenet-like.yaml` (10,000 generated images of 256 x 256), `all-methods.yaml` (every
+method), `scale.yaml` (up to a million images).
 
 This file is generated from the schema (`python -m imgbench.config_docs config/README.md`); edit the
 schema's descriptions, not this file.

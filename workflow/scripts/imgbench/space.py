@@ -1,22 +1,46 @@
 """Will the run fit on disk? An estimate of the dataset and the stores not yet made, checked before any job."""
 
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgbench import methods
+from imgbench import datasets, methods
 from imgbench.errors import BenchmarkError
 
-# Either archive: CIFAR-10's is about 170 MB, the synthetic stand-in's 177,042,779 bytes (measured here).
+# The CIFAR-10 archive is about 170 MB (the synthetic stand-in in that layout: 177,042,779 bytes, measured here).
 ARCHIVE_BYTES = 180 * 10**6
-IMAGE_BYTES = 32 * 32 * 3  # CIFAR-10's
-SOURCE_BYTES = 50_000 * (IMAGE_BYTES + 1)  # the unpickled training images and their labels
 MARGIN = 1.2
 
 
 @dataclass(frozen=True)
+class SourcePlan:
+    """What the source will take: count images of image_shape, plus the archive (None when the dataset needs
+    none) unless it is already there."""
+
+    image_shape: tuple[int, int, int]
+    count: int
+    archive: Path | None = None
+
+    @property
+    def image_bytes(self) -> int:
+        return math.prod(self.image_shape)
+
+    @property
+    def source_bytes(self) -> int:
+        return self.count * (self.image_bytes + 1)  # images and their labels
+
+
+def source_plan(dataset_config: dict, archive: Path) -> SourcePlan:
+    """The plan for config["dataset"]; `archive` is where a dataset that needs the archive expects it."""
+    needs_archive = "archive" in datasets.rule_inputs(dataset_config)
+    shape, count = datasets.image_shape(dataset_config), datasets.planned_count(dataset_config)
+    return SourcePlan(shape, count, Path(archive) if needs_archive else None)
+
+
+@dataclass(frozen=True)
 class Planned:
-    """Bytes still to be written, margin included: the dataset (archive and unpickled source) and the stores."""
+    """Bytes still to be written, margin included: the dataset (archive and source arrays) and the stores."""
 
     dataset_bytes: int
     stores_bytes: int
@@ -26,42 +50,42 @@ class Planned:
         return self.dataset_bytes + self.stores_bytes
 
 
-def bytes_per_image(method: str) -> int:
-    return methods.load(method).bytes_per_image(IMAGE_BYTES)
+def bytes_per_image(method: str, image_bytes: int) -> int:
+    """The method's own estimate of the bytes one image of image_bytes raw bytes takes in its store."""
+    return methods.load(method).bytes_per_image(image_bytes)
 
 
 def planned_usage(
-    results: Path, method_names: list[str], cutoffs: list[int], passes: int = 1, archive: Path | None = None
+    results: Path, method_names: list[str], cutoffs: list[int], passes: int, source: SourcePlan
 ) -> Planned:
-    """What is not on disk yet: the dataset unless results/source holds it (the archive too, unless it is at
-    `archive`; None counts it), and each store, plus the other passes (warm-up and repeats) of the largest one,
-    which a store job keeps until it ends."""
+    """What is not on disk yet: the dataset unless results/source holds it (the archive too, when the dataset
+    needs one that is not in place), and each store, plus the other passes (warm-up and repeats) of the
+    largest one, which a store job keeps until it ends."""
     results = Path(results)
     dataset = 0
     if not (results / "source" / "images.npy").exists():
-        dataset = SOURCE_BYTES + (0 if archive is not None and Path(archive).exists() else ARCHIVE_BYTES)
+        archive_missing = source.archive is not None and not source.archive.exists()
+        dataset = source.source_bytes + (ARCHIVE_BYTES if archive_missing else 0)
     stores, largest = 0, 0
     for method in method_names:
         for n_images in cutoffs:
             if not (results / "stores" / method / str(n_images)).exists():
-                store = n_images * bytes_per_image(method)
+                store = n_images * bytes_per_image(method, source.image_bytes)
                 stores, largest = stores + store, max(largest, store)
     return Planned(int(dataset * MARGIN), int((stores + (passes - 1) * largest) * MARGIN))
 
 
-def planned_bytes(
-    results: Path, method_names: list[str], cutoffs: list[int], passes: int = 1, archive: Path | None = None
-) -> int:
-    return planned_usage(results, method_names, cutoffs, passes, archive).total_bytes
+def planned_bytes(results: Path, method_names: list[str], cutoffs: list[int], passes: int, source: SourcePlan) -> int:
+    return planned_usage(results, method_names, cutoffs, passes, source).total_bytes
 
 
 def check_free_space(
-    results: Path, method_names: list[str], cutoffs: list[int], passes: int = 1, archive: Path | None = None
+    results: Path, method_names: list[str], cutoffs: list[int], passes: int, source: SourcePlan
 ) -> None:
     results = Path(results)
     existing = next(p for p in [results, *results.resolve().parents] if p.exists())
     free = shutil.disk_usage(existing).free
-    planned = planned_usage(results, method_names, cutoffs, passes, archive)
+    planned = planned_usage(results, method_names, cutoffs, passes, source)
     if planned.total_bytes > free:
         raise BenchmarkError(shortage_message(planned, free, existing, method_names, cutoffs))
 
@@ -71,7 +95,7 @@ def shortage_message(planned: Planned, free: int, where: Path, method_names: lis
     need, have, dataset, stores = amounts(planned.total_bytes, free, planned.dataset_bytes, planned.stores_bytes)
     parts = []
     if planned.dataset_bytes:
-        parts.append(f"{dataset} for the dataset (the archive and its unpickled images)")
+        parts.append(f"{dataset} for the dataset (its download, if any, and the source arrays)")
     if planned.stores_bytes:
         parts.append(f"{stores} for the stores ({', '.join(method_names)} at cutoffs {cutoffs})")
     if planned.stores_bytes > planned.dataset_bytes:

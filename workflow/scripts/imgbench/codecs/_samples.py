@@ -1,13 +1,13 @@
 """Photo-like test images of any shape, for codec tests and benchmarks (not a dataset of the pipeline).
 
-Built from ``imgbench.dataset.synthetic_images`` (32x32 RGB): larger images are mosaics of distinct tiles,
+Built from ``imgbench.datasets.synthetic.synthetic_images`` (32x32 RGB): larger images are mosaics of distinct tiles,
 cropped to (H, W), so they keep the tiles' edges, texture and noise per pixel (resizing up would smooth
 them and make every codec look better than on photographs). Grayscale is their luma (ITU-R 601).
 """
 
 import numpy as np
 
-from imgbench.dataset import synthetic_images
+from imgbench.datasets.synthetic import synthetic_images
 
 TILE = 32
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)

@@ -1,4 +1,5 @@
-"""The CIFAR-10 python archive: its md5, the synthetic stand-in (same layout), unpickling (checked)."""
+"""The CIFAR-10 python archive: its md5, a synthetic stand-in of the same layout (tests serve it as the
+download), and unpickling its training batches (checked) into a source."""
 
 import gzip
 import hashlib
@@ -11,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from imgbench.datasets._writer import SourceWriter
+from imgbench.datasets.synthetic import synthetic_images
 from imgbench.errors import BenchmarkError
 
 CIFAR_ROW_BYTES = 32 * 32 * 3  # one image in CIFAR-10's channel-planar rows
 BATCH_DIR = "cifar-10-batches-py"
+IMAGE_SHAPE = (32, 32, 3)
 TRAIN_BATCHES = [f"data_batch_{k}" for k in range(1, 6)]
 LABEL_NAMES = [
     b"airplane",
@@ -50,31 +54,6 @@ def check_md5(path: Path, expected: str) -> None:
 
 
 # ---------------------------------------------------------------- synthetic stand-in
-
-
-def synthetic_images(count: int, rng: np.random.Generator) -> np.ndarray:
-    """Photograph-like 32x32 RGB images: smooth gradients, a few shapes with edges, texture and noise."""
-    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32) / 31
-    corners = rng.uniform(0, 255, size=(count, 4, 3)).astype(np.float32)
-    wx, wy = xx[None, :, :, None], yy[None, :, :, None]
-    image = (
-        corners[:, None, None, 0] * (1 - wx) * (1 - wy)
-        + corners[:, None, None, 1] * wx * (1 - wy)
-        + corners[:, None, None, 2] * (1 - wx) * wy
-        + corners[:, None, None, 3] * wx * wy
-    )
-    for _shape in range(2):
-        centre = rng.uniform(0.1, 0.9, size=(count, 2, 1, 1)).astype(np.float32)
-        radius = rng.uniform(0.08, 0.35, size=(count, 2, 1, 1)).astype(np.float32)
-        inside = ((xx - centre[:, 0]) / radius[:, 0]) ** 2 + ((yy - centre[:, 1]) / radius[:, 1]) ** 2 < 1
-        colour = rng.uniform(0, 255, size=(count, 1, 1, 3)).astype(np.float32)
-        image = np.where(inside[..., None], 0.3 * image + 0.7 * colour, image)
-    angle = rng.uniform(0, np.pi, size=(count, 1, 1)).astype(np.float32)
-    frequency = rng.uniform(2, 12, size=(count, 1, 1)).astype(np.float32)
-    phase = (np.cos(angle) * xx + np.sin(angle) * yy) * frequency * 2 * np.pi
-    image += (rng.uniform(4, 20, size=(count, 1, 1)).astype(np.float32) * np.sin(phase))[..., None]
-    image += 4 * rng.standard_normal(size=image.shape, dtype=np.float32)
-    return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def to_rows(images: np.ndarray) -> np.ndarray:
@@ -126,40 +105,27 @@ def write_synthetic_archive(target: Path, seed: int = 0, batch_images: int = 10_
 LABELS = range(10)
 REPLACE_ARCHIVE = (
     "Replace it with an intact copy of the CIFAR-10 python archive and set dataset.md5 to that archive's md5 "
-    "(or delete it, and the next run downloads or generates it again)."
+    "(or delete it, and the next run downloads it again)."
 )
 # What a truncated or corrupted gzip/tar stream raises while it is read.
 DAMAGED_STREAM = (tarfile.TarError, gzip.BadGzipFile, EOFError, zlib.error)
 
 
-def unpickle_archive(archive: Path, out_dir: Path) -> int:
-    """Write the five training batches as images.npy (N x 32 x 32 x 3 uint8) and labels.npy, for memory maps.
+def unpickle_archive(archive: Path, out_dir: Path, origin: dict | None = None) -> dict:
+    """Write the five training batches as the cifar10 source in out_dir (see datasets/_writer.py); returns what
+    source.json holds, whose origin is `origin` (default: the archive's path).
 
     Every batch is checked first (rows, labels and their count; 150 MB of rows for CIFAR-10 are held while
-    writing), then converted one at a time into a memory-mapped .npy, so the converted array is never in
-    memory. Nothing but the two finished files is left in out_dir, whatever fails.
+    writing), then converted and written one at a time, so the converted array is never in memory. Nothing
+    but the four finished files is left in out_dir, whatever fails.
     """
-    out_dir = Path(out_dir)
     batches = [checked_batch(archive, name, batch) for name, batch in load_training_batches(archive).items()]
     total = sum(len(rows) for rows, _ in batches)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    images_tmp, labels_tmp = out_dir / ".images.npy.tmp", out_dir / ".labels.npy.tmp"
-    try:
-        images = np.lib.format.open_memmap(images_tmp, mode="w+", dtype=np.uint8, shape=(total, 32, 32, 3))
-        start = 0
-        for rows, _ in batches:
-            images[start : start + len(rows)] = from_rows(rows)
-            start += len(rows)
-        images.flush()
-        del images
-        with open(labels_tmp, "wb") as handle:
-            np.save(handle, np.concatenate([labels for _, labels in batches]))
-        os.replace(images_tmp, out_dir / "images.npy")
-        os.replace(labels_tmp, out_dir / "labels.npy")
-    finally:
-        images_tmp.unlink(missing_ok=True)
-        labels_tmp.unlink(missing_ok=True)
-    return total
+    classes = [name.decode() for name in LABEL_NAMES]
+    with SourceWriter(out_dir, "cifar10", IMAGE_SHAPE, total, classes) as writer:
+        for rows, labels in batches:
+            writer.append(from_rows(rows), labels)
+        return writer.commit(origin or {"archive": str(archive)})
 
 
 def checked_batch(archive: Path, name: str, batch) -> tuple[np.ndarray, np.ndarray]:
