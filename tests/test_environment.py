@@ -3,7 +3,7 @@
 import sys
 from importlib import metadata
 
-from imgbench import environment
+from imgbench import datasets, environment
 
 
 def test_package_versions_match_importlib_metadata():
@@ -23,3 +23,11 @@ def test_the_first_dist_info_on_sys_path_wins(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     assert environment.package_versions(["pillow"]) == {"pillow": "0.0.1"}
     assert metadata.version("pillow") == "0.0.1"
+
+
+def test_the_record_shows_the_source_it_was_measured_on(source_dir, tmp_path):
+    """environment.json carries source.json: the dataset, its shape, count, classes and where it came from."""
+    info = datasets.read_info(source_dir)
+    record = environment.environment_record(tmp_path, tmp_path, {"seed": 0}, info)
+    assert record["source"] == info and record["source"]["image_shape"] == [32, 32, 3]
+    assert record["source"]["dataset"] == "cifar10" and record["config"] == {"seed": 0}

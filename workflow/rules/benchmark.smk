@@ -94,6 +94,7 @@ rule aggregate:
 rule environment:
     input:
         rules.aggregate.output.timings,
+        source=rules.prepare_source.output.info,
     output:
         record=f"{RESULTS}/environment.json",
     log:

@@ -9,5 +9,6 @@ from imgbench.job import logged
 
 with logged(snakemake):
     output = Path(snakemake.output.record)
-    record = environment_record(output.parent, Path(snakemake.params.workflow_dir), dict(snakemake.config))
+    source = json.loads(Path(snakemake.input.source).read_text())  # results/source/source.json
+    record = environment_record(output.parent, Path(snakemake.params.workflow_dir), dict(snakemake.config), source)
     write_text_atomic(output, json.dumps(record, indent=2, default=str) + "\n")

@@ -130,7 +130,9 @@ def git_commit(directory: Path) -> str:
         return "unknown (not a git checkout)"
 
 
-def environment_record(results_dir: Path, workflow_dir: Path, config: dict) -> dict:
+def environment_record(results_dir: Path, workflow_dir: Path, config: dict, source: dict | None = None) -> dict:
+    """The machine record, with `source`: the source.json of the images measured (its shape, count, classes and
+    origin)."""
     record = hardware_and_software()
     os_release = _os_release()
     return {
@@ -143,6 +145,7 @@ def environment_record(results_dir: Path, workflow_dir: Path, config: dict) -> d
         "recorded_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "filesystem": mount_of(results_dir),
         "git_commit": git_commit(workflow_dir),
+        "source": source,
         "config": config,
     }
 
