@@ -19,7 +19,7 @@ from imgbench.errors import BenchmarkError
 
 
 def test_every_dataset_is_listed_and_fulfils_the_contract():
-    assert datasets.available() == ["cifar10", "synthetic"]
+    assert datasets.available() == ["cifar10", "folder", "synthetic"]
     for name in datasets.available():
         module = datasets.load(name)
         assert base.missing_members(module) == [], name
@@ -33,7 +33,7 @@ def test_download_is_the_old_name_of_cifar10():
 
 
 def test_an_unknown_dataset_is_answered_with_the_known_ones():
-    with pytest.raises(datasets.UnknownDatasetError, match=r"unknown dataset 'imagenet'.*: cifar10, synthetic"):
+    with pytest.raises(datasets.UnknownDatasetError, match=r"unknown dataset 'imagenet'.*: cifar10, folder, synthetic"):
         datasets.load("imagenet")
 
 
