@@ -36,8 +36,6 @@ def defaults() -> dict:
         ({"prime_memory": "yes"}, r"'prime_memory': 'yes' is not of type 'boolean'"),
         ({"cache": ["warm", "hot"]}, r"'cache\[1\]': 'hot' is not one of \['warm', 'cold'\]"),
         ({"durability": "sometimes"}, r"'durability': 'sometimes' is not one of \['none', 'fsync'\]"),
-        ({"dataset": {"source": "download", "md5": "c58f30108f718f92721af3b95e74349a"}},
-         r"'dataset.url' is required here \(cifar10: where to fetch"),
         ({"dataset": {"source": "download", "url": None, "md5": "c58f30108f718f92721af3b95e74349a"}},
          r"'dataset.url': None is not of type 'string'"),
         ({"dataset": {"source": "download", "url": "ftp://x/y", "md5": "c58f30108f718f92721af3b95e74349a"}},
@@ -126,6 +124,11 @@ def test_messages_say_what_is_allowed():
     bad = defaults() | {"cutoffs": [0]}
     with pytest.raises(ConfigError, match=r"each a positive integer"):
         config.validate(bad)
+
+
+def test_cifar10_takes_the_url_and_md5_from_the_schema_when_not_given():
+    checked = config.validate({"dataset": {"source": "cifar10"}})
+    assert checked["dataset"]["url"].endswith("cifar-10-python.tar.gz") and len(checked["dataset"]["md5"]) == 32
 
 
 def test_default_config_is_valid_and_defaults_fill_in():
