@@ -43,3 +43,12 @@ def test_the_summary_says_which_rows_reached_their_precision(source, tmp_path):
     assert summary["n_repeats"] == 3 and summary["ci_confidence"] == 0.75  # three samples: their range, at 75%
     assert summary["precise"] == 0 and summary["precision_reached"] == float("inf")
     assert summary["ci_low"] <= summary["median"] <= summary["ci_high"]
+
+
+def test_chunks_are_bounded_in_bytes_whatever_the_image_size(source, wide_source):
+    """chunk_images at most, and no more raw bytes than chunk_bytes: big images make smaller chunks."""
+    assert make_job("npy", source, chunk_images=1000, chunk_bytes=1 << 30).chunk_images == 1000
+    assert make_job("npy", source, chunk_images=1000, chunk_bytes=30_720).chunk_images == 10  # 10 x 3,072 bytes
+    wide = make_job("npy", wide_source, chunk_images=1000, chunk_bytes=1 << 20)
+    assert wide.chunk_images == (1 << 20) // (48 * 80 * 3)
+    assert make_job("npy", wide_source, chunk_images=1000, chunk_bytes=1).chunk_images == 1

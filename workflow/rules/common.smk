@@ -68,6 +68,7 @@ def settings_for(n_images, caches=None):
         **{key: config[key] for key in imgbench_config.SAMPLING_KEYS},
         "warmup_runs": config["warmup_runs"],
         "chunk_images": config["chunk_images"],
+        "chunk_bytes": config["chunk_bytes"],
         "caches": config["cache"] if caches is None else caches,
         "seed": config["seed"],
         "prime_memory": config["prime_memory"],

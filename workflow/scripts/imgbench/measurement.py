@@ -54,6 +54,12 @@ class Job:
         return Reference(self.source, self.method)
 
     @property
+    def chunk_images(self) -> int:
+        """Images per write or read call: chunk_images, or fewer where they would exceed chunk_bytes (so
+        that 256 x 256 images do not make chunks of 2 GB)."""
+        return max(1, min(self.settings.chunk_images, self.settings.chunk_bytes // max(self.source.image_bytes, 1)))
+
+    @property
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
 

@@ -145,7 +145,7 @@ def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str,
         latencies, psnr = read_latencies(job, path, pattern, n_images, where, measurement)
         p50, p95, p99 = (float(p) for p in np.percentile(latencies, [50, 95, 99]))
         return {"p50_seconds": p50, "p95_seconds": p95, "p99_seconds": p99, "op_images": pattern.reads, **psnr}
-    batches = index_batches(pattern, n_images, job.settings.chunk_images, job.settings.seed)
+    batches = index_batches(pattern, n_images, job.chunk_images, job.settings.seed)
     if pattern.name == PatternName.PARALLEL:
         read_parallel(job, path, batches, pattern.workers, where, measurement)
         return {}
@@ -164,9 +164,7 @@ def measure_decoding(job: Job, n_images: int) -> list[Row]:
     def run(loops: int) -> Measurement:
         measurement = Measurement()
         with gc_paused():
-            for _start, images, labels in job.overhead.each(
-                "chunks", job.source.chunks(n_images, settings.chunk_images)
-            ):
+            for _start, images, labels in job.overhead.each("chunks", job.source.chunks(n_images, job.chunk_images)):
                 with job.overhead("encode"):
                     records = method.encode(images, labels)
                 for _loop in range(loops):
@@ -189,7 +187,7 @@ class ReadSample:
     def __init__(self, job: Job, path: Path, n_images: int, mode: cache.CacheMode, pattern: Pattern, store):
         self.job, self.path, self.n_images, self.mode, self.pattern = job, path, n_images, mode, pattern
         self.files, self.store_bytes = store
-        chunk_bytes = min(n_images, job.settings.chunk_images) * job.source.image_bytes
+        chunk_bytes = min(n_images, job.chunk_images) * job.source.image_bytes
         self.need = read_need(mode == cache.CacheMode.COLD, self.store_bytes, chunk_bytes)
         self.sampled, self.previous, self.fields = Sampled(job.settings), None, {}
 

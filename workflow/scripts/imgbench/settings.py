@@ -14,7 +14,8 @@ class Settings:
     max_seconds: float  # timed work per measurement at most (min_repeats win)
     min_sample_seconds: float  # shorter operations are looped within a sample until it lasts this long
     warmup_runs: int
-    chunk_images: int  # images per write or read call
+    chunk_images: int  # images per write or read call at most
+    chunk_bytes: int  # and their raw bytes at most (Job.chunk_images)
     caches: tuple[str, ...]  # read cache states, CacheMode values
     seed: int
     prime_memory: bool
@@ -41,6 +42,7 @@ class Settings:
             "durability": checked["durability"],
             "warmup_runs": checked["warmup_runs"],
             "chunk_images": checked["chunk_images"],
+            "chunk_bytes": checked["chunk_bytes"],
             "caches": tuple(checked["cache"]),
             "seed": checked["seed"],
             "prime_memory": checked["prime_memory"],

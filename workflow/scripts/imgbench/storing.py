@@ -36,7 +36,7 @@ FEW_FILES = 1000  # stores of fewer files delete old repeats as they go (see the
 def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: Measurement) -> None:
     """One timed store of n_images into the empty directory path, its timed pieces added to measurement."""
     source = job.source
-    chunks = job.overhead.each("chunks", source.chunks(n_images, job.settings.chunk_images))
+    chunks = job.overhead.each("chunks", source.chunks(n_images, job.chunk_images))
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with gc_paused():
         with measurement.timed():
@@ -109,7 +109,7 @@ def measure_encoding(job: Job, n_images: int) -> list[Row]:
         measurement = Measurement()
         with gc_paused():
             for _loop in range(loops):
-                chunks = job.source.chunks(n_images, job.settings.chunk_images)
+                chunks = job.source.chunks(n_images, job.chunk_images)
                 for _start, images, labels in job.overhead.each("chunks", chunks):
                     with measurement.timed():
                         job.method.encode(images, labels)
