@@ -72,12 +72,39 @@ rule single:
         "../scripts/single.py"
 
 
+rule compare:
+    input:
+        images=rules.prepare_source.output.images,
+        labels=rules.prepare_source.output.labels,
+        stores=compare_stores,
+    output:
+        rounds=f"{RESULTS}/raw/compare/{{n_images}}.csv",
+    log:
+        f"{LOGS}/compare/{{n_images}}.log",
+    conda:
+        "../../envs/imgbench.yaml"
+    resources:
+        timing_slot=1,
+        mem_mb=1024,
+        runtime=runtime_minutes,
+    params:
+        methods=config["methods"],
+        settings=compare_settings,
+        options=config["method_options"],
+        compare=config["compare"] | {"seed": config["seed"]},
+        timing_lock=TIMING_LOCK,
+    script:
+        "../scripts/compare.py"
+
+
 rule aggregate:
     input:
         timings=raw_timings(),
         usage=raw_usage(),
+        comparisons=raw_comparisons(),
     output:
         timings=f"{RESULTS}/timings.csv",
+        comparisons=f"{RESULTS}/comparisons.csv",
         usage=f"{RESULTS}/disk_usage.csv",
         summary=f"{RESULTS}/summary.csv",
         scaling=f"{RESULTS}/scaling.csv",

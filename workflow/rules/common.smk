@@ -137,6 +137,22 @@ def raw_timings():
     ]
 
 
+def raw_comparisons():
+    return [
+        f"{RESULTS}/raw/compare/{n}.csv"
+        for n in imgbench_config.compare_cutoffs(config)
+    ]
+
+
+def compare_stores(wildcards):
+    return [f"{RESULTS}/stores/{m}/{wildcards.n_images}" for m in config["methods"]]
+
+
+def compare_settings(wildcards):
+    """Every method's settings but its options (in compare_options), and the comparison's own."""
+    return settings_for(int(wildcards.n_images))
+
+
 def raw_usage():
     return [
         f"{RESULTS}/raw/usage/{m}/{n}.csv"
@@ -148,6 +164,7 @@ def raw_usage():
 def final_outputs():
     return [
         f"{RESULTS}/timings.csv",
+        f"{RESULTS}/comparisons.csv",
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/scaling.csv",
         f"{RESULTS}/disk_usage.csv",

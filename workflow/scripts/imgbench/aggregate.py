@@ -3,8 +3,10 @@
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from imgbench import comparing, stats, usage
 from imgbench import rows as timing_rows
-from imgbench import stats, usage
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import read_csv, write_csv_atomic, write_frame_atomic
 
@@ -36,7 +38,8 @@ def check_timings(rows: list[dict]) -> None:
         )
 
 
-def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling, precision=0.05) -> None:
+def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling, precision=0.05,
+              comparison_files=(), out_comparisons=None) -> None:  # fmt: skip
     rows = gather(timing_files, timing_rows.COLUMNS)
     check_timings(rows)
     write_csv_atomic(out_timings, rows, timing_rows.COLUMNS)
@@ -44,3 +47,7 @@ def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, ou
     summary = stats.summarise(stats.load_timings(out_timings), precision)
     write_frame_atomic(out_summary, summary)
     write_frame_atomic(out_scaling, stats.scaling(summary))
+    if out_comparisons is not None:
+        rounds = pd.DataFrame(gather(comparison_files, comparing.COLUMNS), columns=comparing.COLUMNS)
+        rounds = rounds.astype({"n_images": int, "copy": int, "round": int, "loops": int, "seconds": float})
+        write_frame_atomic(out_comparisons, stats.comparisons(rounds))

@@ -121,6 +121,11 @@ def validate(config: dict) -> dict:
         fill_defaults(config, schema)
         problems += option_problems(config["method_options"])
         problems += datasets.config_problems(config["dataset"])
+        if compare_cutoffs(config) and config["compare"]["reference"] not in config["methods"]:
+            problems.append(
+                f"config key 'compare.reference': {config['compare']['reference']!r} is not one of methods "
+                f"{config['methods']}: add it to methods, choose another reference, or set compare.cutoffs: []"
+            )
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -163,6 +168,13 @@ def option_problems(method_options: dict) -> list[str]:
             continue
         problems += [f"{key}: {problem}" for problem in methods.load(method).option_problems(options)]
     return problems
+
+
+def compare_cutoffs(config: dict) -> list[int]:
+    """The cutoffs at which the paired comparisons run: those of compare.cutoffs that are also cutoffs."""
+    if not config["compare"]["operations"]:
+        return []
+    return [n for n in config["compare"]["cutoffs"] if n in config["cutoffs"]]
 
 
 def pattern_cutoffs(config: dict) -> list[int]:

@@ -162,3 +162,31 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def _missing(value) -> bool:
     return value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+COMPARISON_COLUMNS = ["cutoff", "operation", "cache", "method", "reference", "ratio", "ci_low", "ci_high", "rounds",
+                      "precision_reached", "within_noise", "aa_ratio", "aa_contains_one"]  # fmt: skip
+
+
+def comparisons(rounds: pd.DataFrame) -> pd.DataFrame:
+    """Per store size and operation, each method's time over the reference's of the same round: the median of
+    the per-round ratios with its order-statistic interval (comparison.paired_ratio), and the reference's A/A
+    ratio (its second turn of each round over its first), whose interval must contain 1. within_noise: the
+    method's interval contains 1 (no difference shown)."""
+    from imgbench.comparison import paired_ratio
+
+    lines = []
+    for (n, operation, cache_state), turns in rounds.groupby(["n_images", "operation", "cache"], sort=True):
+        reference = turns.loc[turns["copy"] == 1, "method"].iloc[0]
+        by_arm = turns.pivot_table(index="round", columns=["method", "copy"], values="seconds")
+        first, second = by_arm[(reference, 0)], by_arm[(reference, 1)]
+        aa = paired_ratio(second, first)
+        for method in sorted(m for m in turns["method"].unique() if m != reference):
+            ratio = paired_ratio(by_arm[(method, 0)], first)
+            lines.append({
+                "cutoff": n, "operation": operation, "cache": cache_state, "method": method, "reference": reference,
+                "ratio": ratio.value, "ci_low": ratio.low, "ci_high": ratio.high, "rounds": ratio.n,
+                "precision_reached": ratio.relative_half_width, "within_noise": int(ratio.contains(1.0)),
+                "aa_ratio": aa.value, "aa_contains_one": int(aa.contains(1.0)),
+            })  # fmt: skip
+    return pd.DataFrame(lines, columns=COMPARISON_COLUMNS)

@@ -1,6 +1,5 @@
-"""npy: the raw array in one .npy file, read through a memory map: the floor for every other method."""
+"""npy: the raw array in one .npy file (runs read with preadv, scattered images through a memory map): the floor."""
 
-import mmap
 import os
 from pathlib import Path
 
@@ -40,34 +39,46 @@ class Writer:
 
 
 class Reader:
+    """The floor: a run of consecutive images (sequential reads) is one positioned read (os.preadv) straight
+    into the returned array, with no page faults of a memory map; scattered images are gathered through a
+    read-only memory map of the file, which touches only their pages."""
+
     def __init__(self, path: Path):
-        self.images = np.load(Path(path) / "images.npy", mmap_mode="r")
-        self.labels = np.load(Path(path) / "labels.npy")
+        self.path = Path(path)
+        self.fd = os.open(self.path / "images.npy", os.O_RDONLY)
+        with os.fdopen(os.dup(self.fd), "rb") as handle:  # the header only: one small read
+            version = np.lib.format.read_magic(handle)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            shape, _fortran, _dtype = read_header(handle)
+            self.offset = handle.tell()
+        self.image_shape, self.image_bytes = shape[1:], int(np.prod(shape[1:]))
+        self.labels = np.load(self.path / "labels.npy")
+        self.images = None  # the memory map, made for the first scattered read
 
     def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # np.array copies out of the map: the pages are really read, as in every other method.
         span = contiguous_range(indices)
-        if span is None:
+        if span is None:  # np.array copies out of the map: the pages are really read, as in every method
+            if self.images is None:
+                self.images = np.load(self.path / "images.npy", mmap_mode="r")
             return np.array(self.images[indices]), self.labels[indices]
-        images = np.array(self.images[span[0] : span[1]])
-        self._unmap(span)
+        images = np.empty((span[1] - span[0], *self.image_shape), dtype=np.uint8)
+        buffer, offset = memoryview(images.reshape(-1)), self.offset + span[0] * self.image_bytes
+        while len(buffer):
+            done = os.preadv(self.fd, [buffer], offset)
+            if done == 0:
+                raise OSError(f"images.npy ended {len(buffer)} bytes early: the store is truncated")
+            buffer, offset = buffer[done:], offset + done
         return images, self.labels[indices]
 
-    def _unmap(self, span: tuple[int, int]) -> None:
-        """Drop the chunk's pages from this process's map (they stay in the page cache), so resident
-        memory stays at one chunk however many images a read visits."""
-        image_bytes = self.images.strides[0]
-        first = self.images.offset + span[0] * image_bytes
-        start = first - first % mmap.PAGESIZE
-        self.images._mmap.madvise(mmap.MADV_DONTNEED, start, self.images.offset + span[1] * image_bytes - start)
-
     def close(self) -> None:
-        # Dropping the last reference to the memmap unmaps the file and closes it.
-        self.images = None
+        os.close(self.fd)
+        self.images = None  # dropping the last reference to the memmap unmaps the file and closes it
 
 
 METHOD = Method(
-    description="raw uint8 array in images.npy (+ labels.npy), read through a memory map",
+    description="raw uint8 array in images.npy (+ labels.npy); runs read by preadv, scattered images by memmap",
     writer=Writer,
     reader=Reader,
     bytes_per_image=lambda image_bytes: image_bytes + 1,  # pixels and a label byte; headers are negligible
