@@ -4,7 +4,9 @@ A tiny benchmark runs through the harness (store, read with every pattern, singl
 have the shapes and values a real run gives; no result number is typed in here.
 """
 
+import dataclasses
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +15,9 @@ import pytest
 from PIL import Image
 
 from conftest import make_job
-from imgbench import aggregate, environment, plots, reading, report, stats, storing, usage
+from imgbench import aggregate, comparing, environment, plots, reading, report, stats, storing, usage
 from imgbench import rows as timing_rows
-from imgbench.fsutil import read_csv
+from imgbench.fsutil import read_csv, write_csv_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ["disk", "hdf5", "lmdb", "npy"]
@@ -45,6 +47,19 @@ def measure(source, stores: Path, raw: Path) -> tuple[list[Path], list[Path]]:
     return timings, used
 
 
+def compare(source, stores: Path, out: Path) -> Path:
+    """Paired rounds of warm reads of the tiny run's stores at the largest cutoff, npy the reference."""
+    n = max(CUTOFFS)
+    contestants = {
+        method: comparing.Contestant(make_job(method, source), stores / method / str(n)) for method in METHODS
+    }
+    settings = {"reference": "npy", "operations": ["read_warm"], "max_seconds": 5, "min_rounds": 3, "precision": 0.05,
+                "seed": 0}  # fmt: skip
+    rows = comparing.Comparison(contestants, "npy", n, stores / "compare-work", settings).run()
+    write_csv_atomic(out, rows, comparing.COLUMNS)
+    return out
+
+
 @pytest.fixture(scope="module")
 def tables(source, tmp_path_factory, monkeypatch_module) -> dict:
     """summary.csv, disk_usage.csv, scaling.csv and environment.json of the tiny run."""
@@ -52,10 +67,11 @@ def tables(source, tmp_path_factory, monkeypatch_module) -> dict:
     # The real threshold (1000 images) is beyond this tiny run; lowered so the fit lines get drawn too.
     monkeypatch_module.setattr(stats, "SCALING_MIN_IMAGES", min(CUTOFFS))
     paths = {name: out / name for name in ("timings.csv", "disk_usage.csv", "summary.csv", "scaling.csv",
-                                           "environment.json")}  # fmt: skip
+                                           "environment.json", "comparisons.csv")}  # fmt: skip
     timings, used = measure(source, out / "stores", out / "raw")
+    rounds = compare(source, out / "stores", out / "raw" / "compare.csv")
     aggregate.aggregate(timings, used, paths["timings.csv"], paths["disk_usage.csv"], paths["summary.csv"],
-                        paths["scaling.csv"])  # fmt: skip
+                        paths["scaling.csv"], 0.05, [rounds], paths["comparisons.csv"])  # fmt: skip
     config = {
         "methods": METHODS,
         "cutoffs": CUTOFFS,
@@ -93,20 +109,21 @@ def test_every_figure_has_a_drawer_and_a_caption():
 def test_draw_all_writes_every_figure(tables, tmp_path):
     assert read_csv(tables["scaling.csv"]), "the fit lines should be exercised"
     outputs = {name: tmp_path / f"{name}.png" for name in plots.FIGURES}
-    plots.draw_all(tables["summary.csv"], tables["disk_usage.csv"], tables["scaling.csv"], outputs)
+    inputs = {name: tables[f"{name}.csv"] for name in ("summary", "scaling", "comparisons")}
+    plots.draw_all(inputs | {"usage": tables["disk_usage.csv"]}, outputs)
     for path in outputs.values():
         assert_valid_png(path)
 
 
 def test_pattern_figures_say_when_patterns_were_not_measured(tables, tmp_path):
     """Without pattern rows the same files are written, as placeholders (the rule's outputs are fixed)."""
-    summary, usage_rows, scaling = plots.load_tables(tables["summary.csv"], tables["disk_usage.csv"],
-                                                     tables["scaling.csv"])  # fmt: skip
-    sequential = [row for row in summary if row["pattern"] == "sequential"]
+    loaded = plots.load_tables(*(tables[name] for name in ("summary.csv", "disk_usage.csv", "scaling.csv",
+                                                           "comparisons.csv")))  # fmt: skip
+    sequential = dataclasses.replace(loaded, summary=[row for row in loaded.summary if row["pattern"] == "sequential"])
     for name in ("access_patterns", "read_latency"):
         full, empty = tmp_path / f"{name}.png", tmp_path / f"{name}-empty.png"
-        plots.DRAW[name](full, summary, usage_rows, scaling)
-        plots.DRAW[name](empty, sequential, usage_rows, scaling)
+        plots.DRAW[name](full, loaded)
+        plots.DRAW[name](empty, sequential)
         assert_valid_png(empty)
         with Image.open(full) as drawn, Image.open(empty) as placeholder:
             assert placeholder.size != drawn.size  # the placeholder is a smaller, single-panel figure
@@ -127,10 +144,15 @@ def test_method_colours_are_fixed_and_deterministic_for_new_methods():
 
 def test_summary_markdown_names_every_method_and_the_fastest(tables, tmp_path):
     out = {name: tmp_path / name for name in ("summary.md", "summary.html", "environment.html")}
-    report.write_summary(tables["summary.csv"], tables["disk_usage.csv"], tables["environment.json"],
-                         out["summary.md"], out["summary.html"], out["environment.html"])  # fmt: skip
+    inputs = {name: tables[f"{name}.csv"] for name in ("summary", "comparisons")}
+    inputs |= {"usage": tables["disk_usage.csv"], "environment": tables["environment.json"]}
+    report.write_summary(inputs, out["summary.md"], out["summary.html"], out["environment.html"])
     text = out["summary.md"].read_text()
     record = json.loads(tables["environment.json"].read_text())
+    head_to_head = text.split("## Head to head")[1].split("Measured")[0]
+    for method in (m for m in METHODS if m != "npy"):
+        assert re.search(rf"At 40 images, {method} reads \(warm\) in [0-9.]+× the time of npy \(95% CI [0-9.]+–[0-9.]+",
+                         head_to_head), head_to_head  # fmt: skip
     for method in METHODS:
         assert f"| {method}" in text
     for section in ("### Store many", "### Read many, warm page cache", "### Read many, cold page cache"):

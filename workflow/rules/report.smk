@@ -8,6 +8,7 @@ rule figures:
         summary=rules.aggregate.output.summary,
         usage=rules.aggregate.output.usage,
         scaling=rules.aggregate.output.scaling,
+        comparisons=rules.aggregate.output.comparisons,
     output:
         # One named PNG per figure in plots.FIGURES, each with its own caption (workflow/report/<name>.rst).
         **{
@@ -33,6 +34,7 @@ rule summary_markdown:
         summary=rules.aggregate.output.summary,
         usage=rules.aggregate.output.usage,
         environment=rules.environment.output.record,
+        comparisons=rules.aggregate.output.comparisons,
     output:
         markdown=f"{RESULTS}/summary.md",
         summary_html=report(

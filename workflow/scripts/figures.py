@@ -4,9 +4,4 @@ from imgbench import plots
 from imgbench.job import logged
 
 with logged(snakemake):
-    plots.draw_all(
-        snakemake.input.summary,
-        snakemake.input.usage,
-        snakemake.input.scaling,
-        {name: snakemake.output[name] for name in plots.FIGURES},
-    )
+    plots.draw_all(snakemake.input, {name: snakemake.output[name] for name in plots.FIGURES})

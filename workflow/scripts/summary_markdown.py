@@ -5,9 +5,7 @@ from imgbench.job import logged
 
 with logged(snakemake):
     report.write_summary(
-        snakemake.input.summary,
-        snakemake.input.usage,
-        snakemake.input.environment,
+        snakemake.input,
         snakemake.output.markdown,
         snakemake.output.summary_html,
         snakemake.output.environment_html,

@@ -12,7 +12,7 @@ import yaml
 
 from imgbench import stats
 from imgbench.fsutil import write_text_atomic
-from imgbench.tables import Table, headline_tables, machine_line, number, timing_line
+from imgbench.tables import Table, comparison_sentences, headline_tables, machine_line, number, timing_line
 
 
 def markdown_table(table: Table) -> str:
@@ -22,9 +22,12 @@ def markdown_table(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown(summary, usage, environment) -> str:
-    parts = ["# Image storage benchmark: summary", "", machine_line(environment), "",
-             timing_line(summary, environment), ""]  # fmt: skip
+def markdown(summary, usage, environment, comparisons) -> str:
+    parts = ["# Image storage benchmark: summary", ""]
+    sentences = comparison_sentences(comparisons)
+    if sentences:
+        parts += ["## Head to head (paired, interleaved rounds)", "", *(f"- {line}" for line in sentences), ""]
+    parts += [machine_line(environment), "", timing_line(summary, environment), ""]
     parts += [markdown_table(table) for table in headline_tables(summary, usage)]
     return "\n".join(parts)
 
@@ -52,8 +55,10 @@ def html_page(title: str, body: str) -> str:
     )
 
 
-def summary_page(summary, usage, environment) -> str:
-    intro = f"<p>{html.escape(machine_line(environment))}</p><p>{html.escape(timing_line(summary, environment))}</p>"
+def summary_page(summary, usage, environment, comparisons) -> str:
+    sentences = "".join(f"<li>{html.escape(line)}</li>" for line in comparison_sentences(comparisons))
+    intro = f"<h2>Head to head (paired, interleaved rounds)</h2><ul>{sentences}</ul>" if sentences else ""
+    intro += f"<p>{html.escape(machine_line(environment))}</p><p>{html.escape(timing_line(summary, environment))}</p>"
     every = Table(
         "Every group of summary.csv", stats.SUMMARY_COLUMNS,
         [[row[c] if c in stats.TEXT else number(row[c]) for c in stats.SUMMARY_COLUMNS]
@@ -82,10 +87,12 @@ def environment_page(environment: dict) -> str:
     return html_page("Machine and config", body)
 
 
-def write_summary(summary_csv, usage_csv, environment_json, out_markdown, out_summary_html, out_environment_html):
-    summary, usage = stats.load_summary(summary_csv), pd.read_csv(usage_csv)
-    with open(environment_json) as handle:
+def write_summary(inputs, out_markdown, out_summary_html, out_environment_html):
+    """inputs: the paths of summary.csv, disk_usage.csv, environment.json and comparisons.csv (by those names)."""
+    summary, usage = stats.load_summary(inputs["summary"]), pd.read_csv(inputs["usage"])
+    comparisons = pd.read_csv(inputs["comparisons"], keep_default_na=False, na_values={"ratio": [""]})
+    with open(inputs["environment"]) as handle:
         environment = json.load(handle)
-    write_text_atomic(out_markdown, markdown(summary, usage, environment))
-    write_text_atomic(out_summary_html, summary_page(summary, usage, environment))
+    write_text_atomic(out_markdown, markdown(summary, usage, environment, comparisons))
+    write_text_atomic(out_summary_html, summary_page(summary, usage, environment, comparisons))
     write_text_atomic(out_environment_html, environment_page(environment))

@@ -165,7 +165,8 @@ def _missing(value) -> bool:
 
 
 COMPARISON_COLUMNS = ["cutoff", "operation", "cache", "method", "reference", "ratio", "ci_low", "ci_high", "rounds",
-                      "precision_reached", "within_noise", "aa_ratio", "aa_contains_one"]  # fmt: skip
+                      "precision_reached", "within_noise", "aa_ratio", "aa_ci_low", "aa_ci_high",
+                      "aa_contains_one"]  # fmt: skip
 
 
 def comparisons(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -187,6 +188,7 @@ def comparisons(rounds: pd.DataFrame) -> pd.DataFrame:
                 "cutoff": n, "operation": operation, "cache": cache_state, "method": method, "reference": reference,
                 "ratio": ratio.value, "ci_low": ratio.low, "ci_high": ratio.high, "rounds": ratio.n,
                 "precision_reached": ratio.relative_half_width, "within_noise": int(ratio.contains(1.0)),
-                "aa_ratio": aa.value, "aa_contains_one": int(aa.contains(1.0)),
+                "aa_ratio": aa.value, "aa_ci_low": aa.low, "aa_ci_high": aa.high,
+                "aa_contains_one": int(aa.contains(1.0)),
             })  # fmt: skip
     return pd.DataFrame(lines, columns=COMPARISON_COLUMNS)

@@ -190,3 +190,25 @@ def timing_line(summary: pd.DataFrame, environment: dict) -> str:
         f"distribution-free 95% interval of each; precise = that interval within ±{config.get('precision', '?')} "
         f"of the median; MB/s counts raw pixel bytes; × npy = median / npy's median."
     )
+
+
+OPERATION_WORDS = {"read_warm": "reads (warm)", "read_cold": "reads (cold)", "store": "stores"}
+
+
+def comparison_sentences(comparisons: pd.DataFrame) -> list[str]:
+    """The paired comparisons in words, one sentence per method and operation, noise and the A/A control said."""
+    lines = []
+    for (n, operation), rows in comparisons.groupby(["cutoff", "operation"], sort=True):
+        first = rows.iloc[0]
+        aa = ""
+        if not first["aa_contains_one"]:
+            aa = (
+                f" UNTRUSTWORTHY: the A/A control ({first['reference']} against itself) came out at "
+                f"{first['aa_ratio']:.3f}, its interval excluding 1: differences this small are not to be believed."
+            )
+        for row in rows.sort_values("ratio").itertuples():
+            noise = " (within noise: the interval contains 1)" if row.within_noise else ""
+            lines.append(f"At {n:,} images, {row.method} {OPERATION_WORDS.get(operation, operation)} in "
+                         f"{row.ratio:.3g}× the time of {row.reference} (95% CI {row.ci_low:.3g}–{row.ci_high:.3g}, "
+                         f"{row.rounds} rounds){noise}.{aa}")  # fmt: skip
+    return lines

@@ -7,13 +7,16 @@ mixed. The list of figures is fixed (FIGURES): a figure whose rows were not meas
 being left out, so the rule's outputs never depend on the data.
 """
 
+from dataclasses import dataclass
+
 from .codecs import codec_tradeoff
+from .comparisons import comparisons
 from .disk import disk_usage
 from .patterns import access_patterns, read_latency
 from .style import METHOD_STYLES, method_style
 from .timing import cold_vs_warm, read_many_time, single_image, store_many_time, throughput, time_per_image
 
-__all__ = ["DRAW", "FIGURES", "METHOD_STYLES", "draw_all", "load_tables", "method_style"]
+__all__ = ["DRAW", "FIGURES", "METHOD_STYLES", "Tables", "draw_all", "load_tables", "method_style"]
 
 # name: (report category, report subcategory); the rule `figures` makes results/figures/<name>.png each.
 FIGURES = {
@@ -27,6 +30,7 @@ FIGURES = {
     "access_patterns": ("Access patterns", "Throughput"),
     "read_latency": ("Access patterns", "Single-image latency"),
     "codec_tradeoff": ("Codecs", "Size vs store time"),
+    "comparisons": ("Head to head", "Ratios to the reference"),
 }
 
 DRAW = {
@@ -40,21 +44,34 @@ DRAW = {
     "access_patterns": access_patterns,
     "read_latency": read_latency,
     "codec_tradeoff": codec_tradeoff,
+    "comparisons": comparisons,
 }
 
 
-def load_tables(summary_csv, usage_csv, scaling_csv) -> tuple[list[dict], list[dict], list[dict]]:
-    """The three tables as lists of rows with typed values (None where a value does not apply)."""
+@dataclass
+class Tables:
+    """What the figures are drawn from: the rows of summary.csv, disk_usage.csv, scaling.csv and
+    comparisons.csv, with typed values (None where a value does not apply)."""
+
+    summary: list[dict]
+    usage: list[dict]
+    scaling: list[dict]
+    comparisons: list[dict]
+
+
+def load_tables(summary_csv, usage_csv, scaling_csv, comparisons_csv) -> Tables:
     import pandas as pd  # here: the Snakefile imports this package for FIGURES, and pandas takes 0.3 s
 
     from imgbench import stats
 
-    summary = stats.records(stats.load_summary(summary_csv))
-    return summary, stats.records(pd.read_csv(usage_csv)), stats.records(pd.read_csv(scaling_csv))
+    return Tables(*(stats.records(frame) for frame in (
+        stats.load_summary(summary_csv), pd.read_csv(usage_csv), pd.read_csv(scaling_csv), pd.read_csv(comparisons_csv),
+    )))  # fmt: skip
 
 
-def draw_all(summary_csv, usage_csv, scaling_csv, outputs: dict) -> None:
-    """Draw every figure in FIGURES; outputs maps figure name to PNG path."""
-    summary, usage, scaling = load_tables(summary_csv, usage_csv, scaling_csv)
+def draw_all(inputs, outputs: dict) -> None:
+    """Draw every figure in FIGURES from inputs (the tables' paths: summary, usage, scaling, comparisons);
+    outputs maps figure name to PNG path."""
+    tables = load_tables(inputs["summary"], inputs["usage"], inputs["scaling"], inputs["comparisons"])
     for name in FIGURES:
-        DRAW[name](outputs[name], summary, usage, scaling)
+        DRAW[name](outputs[name], tables)

@@ -8,7 +8,8 @@ CODEC_MARKERS = {"raw": "s", "png": "o", "png1": "D", "qoi": "^", "webp": "P", "
                  "jpeg75": "<"}  # fmt: skip
 
 
-def codec_tradeoff(path, summary, usage, scaling) -> None:
+def codec_tradeoff(path, tables) -> None:
+    summary, usage = tables.summary, tables.usage
     from matplotlib.lines import Line2D
 
     title = "Codecs: bytes per image against store time"

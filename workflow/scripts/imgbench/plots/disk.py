@@ -3,7 +3,8 @@
 from . import style
 
 
-def disk_usage(path, summary, usage, scaling) -> None:
+def disk_usage(path, tables) -> None:
+    usage = tables.usage
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 

@@ -22,7 +22,8 @@ def pattern_rows(summary, latency: bool) -> tuple[int, list[dict]]:
     return n, reference + style.select(extra, n_images=n)
 
 
-def access_patterns(path, summary, usage, scaling) -> None:
+def access_patterns(path, tables) -> None:
+    summary = tables.summary
     title = "Read access patterns: throughput"
     n, rows = pattern_rows(summary, latency=False)
     if not rows:
@@ -49,7 +50,8 @@ def access_patterns(path, summary, usage, scaling) -> None:
     style.save(fig, path)
 
 
-def read_latency(path, summary, usage, scaling) -> None:
+def read_latency(path, tables) -> None:
+    summary = tables.summary
     from matplotlib.patches import Patch
 
     title = "Single-image read latency in an open store"

@@ -44,11 +44,13 @@ def fits_in(scaling, operation: str) -> bool:
     return any(row["operation"] == operation for row in scaling)
 
 
-def store_many_time(path, summary, usage, scaling) -> None:
+def store_many_time(path, tables) -> None:
+    summary, scaling = tables.summary, tables.scaling
     time_vs_images(path, summary, scaling, "store_many", "Store many images")
 
 
-def read_many_time(path, summary, usage, scaling) -> None:
+def read_many_time(path, tables) -> None:
+    summary, scaling = tables.summary, tables.scaling
     time_vs_images(path, summary, scaling, "read_many", "Read many images")
 
 
@@ -79,15 +81,18 @@ def per_image_figure(path, summary, unit: str, ylabel: str, title: str) -> None:
     style.save(fig, path)
 
 
-def time_per_image(path, summary, usage, scaling) -> None:
+def time_per_image(path, tables) -> None:
+    summary = tables.summary
     per_image_figure(path, summary, "us_per_image", "time per image (µs)", "Time per image (median time / images)")
 
 
-def throughput(path, summary, usage, scaling) -> None:
+def throughput(path, tables) -> None:
+    summary = tables.summary
     per_image_figure(path, summary, "mb_per_s", "throughput (MB/s of raw pixels)", "Throughput (raw pixel MB/s)")
 
 
-def single_image(path, summary, usage, scaling) -> None:
+def single_image(path, tables) -> None:
+    summary = tables.summary
     groups = {
         "store 1 image": ("store_single", ""),
         "read 1 image\nwarm cache": ("read_single", "warm"),
@@ -111,7 +116,8 @@ def single_image(path, summary, usage, scaling) -> None:
     style.save(fig, path)
 
 
-def cold_vs_warm(path, summary, usage, scaling) -> None:
+def cold_vs_warm(path, tables) -> None:
+    summary = tables.summary
     from matplotlib.patches import Patch
 
     reads = style.select(summary, operation="read_many", pattern="sequential")
