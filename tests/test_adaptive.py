@@ -29,7 +29,7 @@ def test_samples_continue_until_precise_or_the_budget_ends(source, tmp_path):
     reads = frame(reading.measure_reads(job, "read_many", 100, path, [reading.Pattern()]))
     warm = reads[(reads["cache"] == "warm") & (reads["warmup"] == 0)]
     assert 6 <= len(warm) < 40  # 6 samples make a 95% interval, and ±50% is soon reached
-    tight = make_job("npy", source, min_sample_seconds=0.0, min_repeats=3, max_repeats=40, max_seconds=0.001,
+    tight = make_job("npy", source, min_sample_seconds=0.0, min_repeats=3, max_repeats=40, max_seconds=1e-6,
                      precision=1e-9, warmup_runs=0)  # fmt: skip
     budget = frame(reading.measure_reads(tight, "read_many", 100, path, [reading.Pattern()]))
     assert len(budget[budget["cache"] == "warm"]) == 3  # min_repeats, then the budget stops it

@@ -97,11 +97,33 @@ rule compare:
         "../scripts/compare.py"
 
 
+rule ceilings:
+    input:
+        info=rules.prepare_source.output.info,
+    output:
+        ceilings=f"{RESULTS}/raw/ceilings.json",
+    log:
+        f"{LOGS}/ceilings.log",
+    conda:
+        "../../envs/imgbench.yaml"
+    resources:
+        timing_slot=1,
+        mem_mb=2048,
+        runtime=15,
+    params:
+        cutoffs=config["cutoffs"],
+        stores=f"{RESULTS}/stores",
+        timing_lock=TIMING_LOCK,
+    script:
+        "../scripts/ceilings.py"
+
+
 rule aggregate:
     input:
         timings=raw_timings(),
         usage=raw_usage(),
         comparisons=raw_comparisons(),
+        ceilings=rules.ceilings.output.ceilings,
     output:
         timings=f"{RESULTS}/timings.csv",
         comparisons=f"{RESULTS}/comparisons.csv",
@@ -122,6 +144,7 @@ rule environment:
     input:
         rules.aggregate.output.timings,
         source=rules.prepare_source.output.info,
+        ceilings=rules.ceilings.output.ceilings,
     output:
         record=f"{RESULTS}/environment.json",
     log:

@@ -6,4 +6,5 @@ from imgbench.job import logged
 with logged(snakemake):
     out = snakemake.output
     aggregate(snakemake.input.timings, snakemake.input.usage, out.timings, out.usage, out.summary, out.scaling,
-              snakemake.params.precision, snakemake.input.comparisons, out.comparisons)  # fmt: skip
+              snakemake.params.precision, snakemake.input.comparisons, out.comparisons,
+              snakemake.input.ceilings)  # fmt: skip

@@ -1,5 +1,6 @@
 """Gather the per-job raw CSVs into the tidy tables: timings, disk usage, summary, scaling."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -39,12 +40,15 @@ def check_timings(rows: list[dict]) -> None:
 
 
 def aggregate(timing_files, usage_files, out_timings, out_usage, out_summary, out_scaling, precision=0.05,
-              comparison_files=(), out_comparisons=None) -> None:  # fmt: skip
+              comparison_files=(), out_comparisons=None, ceilings_json=None) -> None:  # fmt: skip
     rows = gather(timing_files, timing_rows.COLUMNS)
     check_timings(rows)
     write_csv_atomic(out_timings, rows, timing_rows.COLUMNS)
     write_csv_atomic(out_usage, gather(usage_files, usage.COLUMNS), usage.COLUMNS)
     summary = stats.summarise(stats.load_timings(out_timings), precision)
+    if ceilings_json is not None:
+        measured = json.loads(Path(ceilings_json).read_text())
+        summary = stats.against_ceilings(summary, pd.read_csv(out_usage), measured)
     write_frame_atomic(out_summary, summary)
     write_frame_atomic(out_scaling, stats.scaling(summary))
     if out_comparisons is not None:

@@ -15,6 +15,11 @@
 - cache_verified: 1 when every row of the group found the cache state it asked for.
 - psnr_min_db, psnr_median_db (lossy codecs' reads): the lowest of the rows' minimum PSNR, and the median
   of their median PSNR, of the images read against the source.
+- ceiling_seconds: the time the machine's ceilings (ceilings.py, measured in the same run) allow for the same
+  work: a warm read, the raw bytes at the page-cache read bandwidth; a store, the raw bytes at the memory
+  copy bandwidth plus, for a store of one file per image, the files at the small-file create time.
+  ceiling_fraction = ceiling_seconds / median (1 is as fast as the machine allows); empty for cold reads,
+  encodings and decodings.
 - scaling: least-squares fit of log(median) = log(a) + b * log(n) over cutoffs >= SCALING_MIN_IMAGES.
 
 Tables are pandas DataFrames read once with declared dtypes (``load_timings``, ``load_summary``); the
@@ -32,7 +37,7 @@ GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", 
 STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy", "ci_low", "ci_high",
          "ci_confidence", "precision_reached", "precise", "loops"]  # fmt: skip
 DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
-           "cache_verified", "psnr_min_db", "psnr_median_db"]  # fmt: skip
+           "cache_verified", "psnr_min_db", "psnr_median_db", "ceiling_seconds", "ceiling_fraction"]  # fmt: skip
 SUMMARY_COLUMNS = GROUP + STATS + DERIVED
 SCALING_COLUMNS = ["method", "operation", "pattern", "cache", "durability", "a", "b", "n_points", "n_min", "n_max"]
 NOISY_CV = 0.10
@@ -115,7 +120,31 @@ def summarise(timings: pd.DataFrame, precision: float = 0.05) -> pd.DataFrame:
     summary["psnr_median_db"] = grouped["psnr_median_db"].median()
     summary = summary.reset_index()
     summary["ratio_to_npy"] = ratio_to_npy(summary)
+    summary["ceiling_seconds"] = summary["ceiling_fraction"] = np.nan
     return summary[SUMMARY_COLUMNS]
+
+
+def against_ceilings(summary: pd.DataFrame, usage: pd.DataFrame, ceilings: dict) -> pd.DataFrame:
+    """summary with ceiling_seconds and ceiling_fraction filled in where a ceiling bounds the operation."""
+    from imgbench.ceilings import read_ceiling_bytes_per_second
+
+    files = usage.set_index(["method", "n_images"])["n_files"].to_dict()
+    raw = summary["mb_per_s"] * summary["median"] * 1e6  # the raw pixel bytes of each group's operation
+    out = summary.copy()
+    for index, row in summary.iterrows():
+        if row["pattern"] in ("encode_only", "decode_only"):
+            continue
+        if row["operation"] in ("read_many", "read_single") and row["cache"] == "warm":
+            seconds = raw[index] / read_ceiling_bytes_per_second(ceilings, raw[index])
+        elif row["operation"] in ("store_many", "store_single"):
+            n_files = files.get((row["method"], row["n_images"]), 1)
+            per_file = ceilings["create_seconds_per_file"] if n_files > row["n_images"] else 0.0
+            seconds = raw[index] / ceilings["copy_bytes_per_second"] + row["n_images"] * per_file
+        else:
+            continue
+        out.loc[index, "ceiling_seconds"] = seconds
+        out.loc[index, "ceiling_fraction"] = seconds / row["median"]
+    return out
 
 
 def _all_verified(values: pd.Series):

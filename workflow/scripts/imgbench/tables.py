@@ -10,7 +10,7 @@ from imgbench import methods
 
 HEADLINE = [("store_many", "", "Store many"), ("read_many", "warm", "Read many, warm page cache"),
             ("read_many", "cold", "Read many, cold page cache")]  # fmt: skip
-RANKING_COLUMNS = ["method", "median (s)", "95% interval", "µs / image", "MB/s", "× npy", "precise"]
+RANKING_COLUMNS = ["method", "median (s)", "95% interval", "µs / image", "MB/s", "× npy", "of ceiling", "precise"]
 DISK_COLUMNS = ["allocated / raw", "apparent / raw"]
 
 
@@ -69,8 +69,10 @@ def rankings(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
             reached = "–" if row.precision_reached == float("inf") else f"±{row.precision_reached:.1%}"
             precise = f"{'yes' if row.precise else 'no'} ({reached}, {row.n_repeats} samples)"
             name = label(row.method) + (" (fastest)" if rank == 0 else "")
+            ceiling = "–" if pd.isna(row.ceiling_fraction) else f"{row.ceiling_fraction:.1%}"
             line = [name, number(row.median), f"{number(row.ci_low)}–{number(row.ci_high)}",
-                    number(row.us_per_image, 3), number(row.mb_per_s), ratio(row.ratio_to_npy), precise]  # fmt: skip
+                    number(row.us_per_image, 3), number(row.mb_per_s), ratio(row.ratio_to_npy), ceiling,
+                    precise]  # fmt: skip
             lines.append(line + (disk_ratios(usage, row.method, n) if operation == "store_many" else []))
         if lines:
             columns = RANKING_COLUMNS + (DISK_COLUMNS if operation == "store_many" else [])
@@ -188,7 +190,8 @@ def timing_line(summary: pd.DataFrame, environment: dict) -> str:
         f"Timing: {repeats} timed samples per measurement at {n:,} images (plus {config.get('warmup_runs', '?')} "
         f"warm-up run(s), discarded); durability {durability}; dataset {dataset}; values are medians with the "
         f"distribution-free 95% interval of each; precise = that interval within ±{config.get('precision', '?')} "
-        f"of the median; MB/s counts raw pixel bytes; × npy = median / npy's median."
+        f"of the median; MB/s counts raw pixel bytes; × npy = median / npy's median; of ceiling = the time the "
+        f"machine's measured ceiling allows (page-cache read, memory copy, file creation) over the median."
     )
 
 
