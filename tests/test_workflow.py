@@ -94,6 +94,8 @@ def test_every_extra_pattern_was_measured(finished):
     variants = {(r["pattern"], r["batch_size"], r["workers"]) for r in rows if r["n_images"] == "100"}
     assert variants >= {("random", "0", "1"), ("batch", "1", "1"), ("batch", "32", "1"),
                         ("parallel", "0", "1"), ("parallel", "0", "2"), ("single_latency", "0", "1")}  # fmt: skip
+    first = {(r["method"], r["n_images"], r["cache"]) for r in rows if r["pattern"] == "first_image"}
+    assert first == {(m, str(n), cache) for m in METHODS for n in CUTOFFS for cache in ("warm", "cold")}
     latency = [r for r in rows if r["pattern"] == "single_latency"]
     assert latency and all(float(r["p50_seconds"]) <= float(r["p99_seconds"]) for r in latency)
     assert all(r["op_images"] == "50" for r in latency)

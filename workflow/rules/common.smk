@@ -106,8 +106,8 @@ def runtime_minutes(wildcards):
 
 
 def read_patterns(wildcards):
-    """Sequential always; the extra patterns only at patterns.cutoffs."""
-    patterns = [{"name": "sequential"}]
+    """Sequential and the time to the first image always; the extra patterns only at patterns.cutoffs."""
+    patterns = [{"name": "sequential"}, {"name": "first_image"}]
     extra = config["patterns"]
     if int(wildcards.n_images) not in imgbench_config.pattern_cutoffs(config):
         return patterns

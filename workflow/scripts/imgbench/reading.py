@@ -7,7 +7,8 @@ measuring it (cache.ensure), priming memory before short reads, and comparing wh
 Patterns: sequential (chunks in order), random (a seeded permutation in chunks), batch (the random order, one
 read call per batch_size images), parallel (the random batches split over forked workers released together;
 the time is the slowest worker's) and single_latency (single-image reads at random positions of an open
-store, each timed on its own, with percentiles).
+store, each timed on its own, with percentiles) and first_image (opening the store and reading its first
+image, timed together: what a training job waits for at start-up).
 """
 
 from contextlib import contextmanager
@@ -138,9 +139,24 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     return latencies, verifier.psnr_fields()
 
 
+def read_first_image(job: Job, path: Path, where: str, measurement: Measurement) -> dict:
+    """Time to first image: opening the reader and reading image 0, timed together; closing is outside."""
+    verifier = Verifier(job.reference, where, job.overhead)
+    with gc_paused():
+        with store_errors(where, path, [0]), measurement.timed():
+            reader = job.method.reader(path)
+            images, labels = reader.read(np.array([0]))
+        reader.close()
+    verifier.add([0], images, labels)
+    verifier.flush()
+    return {"op_images": 1, **verifier.psnr_fields()}
+
+
 def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str, measurement: Measurement) -> dict:
     """One timed read in the given pattern, its timed pieces added to measurement; returns the row fields it
     adds (percentiles, PSNR)."""
+    if pattern.name == PatternName.FIRST_IMAGE:
+        return read_first_image(job, path, where, measurement)
     if pattern.name == PatternName.SINGLE_LATENCY:
         latencies, psnr = read_latencies(job, path, pattern, n_images, where, measurement)
         p50, p95, p99 = (float(p) for p in np.percentile(latencies, [50, 95, 99]))

@@ -25,6 +25,7 @@ class PatternName(StrEnum):
     BATCH = "batch"
     PARALLEL = "parallel"
     SINGLE_LATENCY = "single_latency"
+    FIRST_IMAGE = "first_image"  # opening the store and reading its first image: what a training job waits for
     ENCODE_ONLY = "encode_only"  # a store's encoding alone, in memory
     DECODE_ONLY = "decode_only"  # a read's decoding alone, in memory
 

@@ -131,6 +131,13 @@ def spread(row) -> str:
     return f"{row['median']:.4g} ({row['ci_low']:.4g}–{row['ci_high']:.4g}){flag}"
 
 
+def at_pattern(summary: pd.DataFrame, method: str, n: int, pattern: str, cache: str):
+    """The read_many row of a method in one pattern and cache state at n images, or None."""
+    rows = summary[(summary["method"] == method) & (summary["operation"] == "read_many") & (summary["n_images"] == n)
+                   & (summary["pattern"] == pattern) & (summary["cache"] == cache)]  # fmt: skip
+    return None if rows.empty else rows.iloc[0]
+
+
 def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
     """Per method at the largest cutoff: medians (q1–q3) of store and reads, single-image times, disk and
     files, and peak memory of the store and warm-read jobs."""
@@ -145,17 +152,19 @@ def overview(summary: pd.DataFrame, usage: pd.DataFrame) -> Table:
     for method in sorted(summary["method"].unique()):
         store, warm, cold = (pick(method, op, cache, n) for op, cache, _ in HEADLINE)
         singles = [pick(method, "store_single", "", 1), pick(method, "read_single", "warm", 1)]
+        first = at_pattern(summary, method, n, "first_image", "cold")
         used = usage[(usage["method"] == method) & (usage["n_images"] == n)]
         peaks = [f"{mib(r['peak_rss_bytes'])} ({mib(r['peak_private_bytes'])})" if r is not None else "–"
                  for r in (store, warm)]  # fmt: skip
         lines.append([
             method, spread(store), spread(warm), spread(cold),
-            *(f"{r['median'] * 1e3:.3g}" if r is not None else "–" for r in singles),
+            *(f"{r['median'] * 1e3:.3g}" if r is not None else "–" for r in [*singles, first]),
             disk_ratios(usage, method, n)[0], str(used.iloc[0]["n_files"]) if not used.empty else "–",
             " / ".join(peaks),
         ])  # fmt: skip
     columns = ["method", "store many", "read many, warm", "read many, cold", "store one (ms)", "read one, warm (ms)",
-               "disk / raw pixels", "files", "peak memory (private), store / read (MiB)"]  # fmt: skip
+               "first image, cold (ms)", "disk / raw pixels", "files",
+               "peak memory (private), store / read (MiB)"]  # fmt: skip
     title = (f"Median seconds (95% interval; * where it did not reach the run's precision) at {n:,} images; "
              "single-image operations in milliseconds")  # fmt: skip
     return Table(title, columns, lines)

@@ -13,7 +13,9 @@ def pattern_label(row: dict) -> str:
 
 def pattern_rows(summary, latency: bool) -> tuple[int, list[dict]]:
     """(n, read-many rows at the largest n that has extra patterns), with sequential as the reference."""
-    extra = [r for r in summary if r["operation"] == "read_many" and r["pattern"] != "sequential"]
+    # Not the time to first image (one image: no throughput) nor a read's decoding alone (in memory).
+    skip = ("sequential", "first_image", "decode_only")
+    extra = [r for r in summary if r["operation"] == "read_many" and r["pattern"] not in skip]
     extra = [r for r in extra if (r["pattern"] == "single_latency") == latency]
     if not extra:
         return 0, []
