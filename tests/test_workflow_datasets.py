@@ -20,7 +20,9 @@ def folder_run_config(root, **dataset_keys) -> dict:
     return {
         "methods": ["npy"],
         "cutoffs": [10, 40],  # 40 is more than the folder's 30 images: they repeat
-        "repeats": 1,
+        "min_repeats": 1,
+        "max_repeats": 1,
+        "min_sample_seconds": 0,
         "cache": ["warm"],
         "patterns": {"kinds": []},
         "dataset": {"source": "folder", "path": str(root), "image_size": [32, 32], **dataset_keys},
