@@ -6,16 +6,15 @@ import pytest
 from imgbench import ceilings, stats
 
 
-def test_ceilings_are_measured_for_every_store_size(tmp_path):
-    measured = ceilings.measure(tmp_path / "work", 3072, [10, 1000])
-    assert set(measured["read_bytes_per_second"]) == {str(10 * 3072), str(1000 * 3072)}
+def test_ceilings_are_measured_at_fixed_read_sizes(tmp_path):
+    measured = ceilings.measure(tmp_path / "work", 3072)
+    assert set(measured["read_bytes_per_second"]) == {str(size) for size in ceilings.READ_SIZES}
     assert all(value > 0 for value in measured["read_bytes_per_second"].values())
     assert measured["copy_bytes_per_second"] > 0 and 0 < measured["create_seconds_per_file"] < 1
     assert not (tmp_path / "work").exists()  # its scratch files are gone
-    assert (
-        ceilings.read_ceiling_bytes_per_second(measured, 5000 * 3072)
-        == measured["read_bytes_per_second"][str(1000 * 3072)]
-    )  # larger than any measured size: the largest
+    by_size = measured["read_bytes_per_second"]
+    assert ceilings.read_ceiling_bytes_per_second(measured, 5 << 30) == by_size[str(ceilings.READ_SIZES[-1])]
+    assert ceilings.read_ceiling_bytes_per_second(measured, 2 << 20) == by_size[str(16 << 20)]  # the next size up
 
 
 def test_results_are_set_against_their_ceiling():

@@ -111,8 +111,6 @@ rule ceilings:
         mem_mb=2048,
         runtime=15,
     params:
-        cutoffs=config["cutoffs"],
-        stores=f"{RESULTS}/stores",
         timing_lock=TIMING_LOCK,
     script:
         "../scripts/ceilings.py"

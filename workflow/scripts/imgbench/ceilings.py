@@ -1,7 +1,8 @@
 """What this machine can do at best, measured in every run: the ceilings that bound stores and reads.
 
-- page-cache read bandwidth: a warm file of a store's size read with readinto into one preallocated buffer
-  (what a read of raw pixels cannot beat), per cutoff;
+- page-cache read bandwidth: a warm file read with readinto into one preallocated buffer (what a read of raw
+  pixels cannot beat), at fixed sizes from 1 MiB to 256 MiB (a store takes the ceiling of the next size up;
+  fixed so that adding a cutoff does not measure them again);
 - memory copy bandwidth: np.copyto of a 256 MiB buffer (what a store into the page cache cannot beat);
 - small-file create time: one file of an image's size created, written and closed, per file (what a store
   of one file per image cannot beat, per image).
@@ -24,7 +25,7 @@ from imgbench.fsutil import write_text_atomic
 TRIES = 5
 COPY_BYTES = 256 << 20
 CREATE_FILES, CREATE_WINDOW = 2000, 100
-MAX_FILE_BYTES = 1 << 30  # a read ceiling is measured on files up to this size; larger stores use it too
+READ_SIZES = [1 << 20, 16 << 20, 256 << 20]  # larger stores take the largest's (the bandwidth has levelled off)
 
 
 def best(seconds) -> float:
@@ -78,12 +79,12 @@ def create_seconds(work: Path, image_bytes: int) -> float:
     return best(times)
 
 
-def measure(work: Path, image_bytes: int, cutoffs: list[int]) -> dict:
-    work.mkdir(parents=True, exist_ok=True)
+def measure(work: Path, image_bytes: int) -> dict:
+    shutil.rmtree(work, ignore_errors=True)  # what a killed ceilings job left
+    work.mkdir(parents=True)
     try:
-        sizes = sorted({min(n * image_bytes, MAX_FILE_BYTES) for n in cutoffs})
         return {
-            "read_bytes_per_second": {str(size): read_bandwidth(work, size) for size in sizes},
+            "read_bytes_per_second": {str(size): read_bandwidth(work, size) for size in READ_SIZES},
             "copy_bytes_per_second": copy_bandwidth(),
             "create_seconds_per_file": create_seconds(work, image_bytes),
             "image_bytes": image_bytes,
@@ -100,5 +101,5 @@ def write(path: Path, ceilings: dict) -> None:
 def read_ceiling_bytes_per_second(ceilings: dict, nbytes: int) -> float:
     """The read bandwidth measured on the file size nearest to nbytes (from above where there is one)."""
     sizes = sorted(int(size) for size in ceilings["read_bytes_per_second"])
-    size = next((s for s in sizes if s >= min(nbytes, MAX_FILE_BYTES)), sizes[-1])
+    size = next((s for s in sizes if s >= nbytes), sizes[-1])
     return ceilings["read_bytes_per_second"][str(size)]
