@@ -5,6 +5,9 @@
 - ``CONTAINER+CODEC`` is a method for every container in methods/containers/ and every codec in
   imgbench/codecs/ (``files+qoi``, ``lmdb+png1``, ``hdf5+jpeg90``, ``tar+webp``, ...).
 - ALIASES keeps the names of methods that became container+codec pairs working (for now).
+- A method whose extra distributions (Method.requires) are not installed is refused by name_problem (the
+  config's check), with the command that installs them; load() still returns it, so that listing every
+  method (README, config docs) works where some library is missing.
 """
 
 import importlib
@@ -13,6 +16,7 @@ from functools import cache
 
 from imgbench import codecs
 from imgbench.methods import containers
+from imgbench.methods._requires import requirement_problem
 from imgbench.methods.base import Method, contract_problems
 
 NOT_METHODS = {"base"}  # modules of the package that are not methods
@@ -46,6 +50,15 @@ def available() -> list[str]:
 
 
 def name_problem(name: str) -> str | None:
+    """Why name is not a method that can run here, in one sentence naming what is known or what to install;
+    None for a method whose distributions are installed."""
+    problem = unknown_name_problem(name)
+    if problem is None:
+        problem = requirement_problem(name, _build(ALIASES.get(name, name)).requires)
+    return problem
+
+
+def unknown_name_problem(name: str) -> str | None:
     """Why name is not a method, in one sentence naming what is known; None for a method."""
     if name in available():
         return None
@@ -62,7 +75,7 @@ def name_problem(name: str) -> str | None:
 
 def load(name: str) -> Method:
     """The method called name, checked against the contract; an unknown name gets the list of known ones."""
-    problem = name_problem(name)
+    problem = unknown_name_problem(name)
     if problem:
         raise UnknownMethodError(problem)
     return _build(ALIASES.get(name, name))

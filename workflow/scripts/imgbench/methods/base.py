@@ -35,6 +35,10 @@ empty_batch and gather_runs, are in _common.py):
 - ``options``: the keyword options of ``writer``, each an ``Option`` with its default and what is allowed;
   the config is checked against them before any job runs (``check_options``, optional, checks rules that
   span several options, e.g. a gzip level only with gzip).
+- ``requires``: the pip distributions the method needs beyond the pipeline's own (``("pyarrow",)``). The
+  config refuses a method whose distributions are not installed, naming what to install
+  (``imgbench.methods.name_problem``); so that listing and loading methods stays cheap everywhere, a method
+  imports its libraries inside its writer and reader, never at module level.
 
 The registry (``imgbench.methods.load``) checks each module against this contract when it loads it, and
 tests/test_methods.py runs every method through the same round trip, single-image, closed-files,
@@ -107,6 +111,7 @@ class Method:
     store_memory_factor: float = 1.5  # raw pixels plus the largest container overhead seen (1.34)
     options: Mapping[str, Option] = field(default_factory=dict)
     check_options: Callable[[Mapping[str, Any]], list[str]] | None = None  # rules that span several options
+    requires: tuple[str, ...] = ()  # pip distributions beyond envs/requirements.txt
 
     @property
     def lossy(self) -> bool:
@@ -154,6 +159,8 @@ def contract_problems(name: str, method: Any) -> list[str]:
             problems.append(f"{field_name} must be callable or None")
     if (method.encode is None) != (method.decode is None):
         problems.append("encode and decode come together: a method that encodes must say how to decode")
+    if not isinstance(method.requires, tuple) or not all(isinstance(r, str) and r for r in method.requires):
+        problems.append("requires must be a tuple of pip distribution names")
     if not method.store_memory_factor > 0:
         problems.append("store_memory_factor must be positive")
     for option_name, option in method.options.items():
