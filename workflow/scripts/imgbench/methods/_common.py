@@ -51,3 +51,12 @@ def gather_runs(dataset, indices, span_factor: int = 4) -> np.ndarray:
     for start, stop in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(unique)].tolist(), strict=True):
         out[start:stop] = dataset[int(unique[start]) : int(unique[stop - 1]) + 1]
     return out[inverse]
+
+
+def check_in_order(next_start: int, start: int, where: str) -> None:
+    """For stores that only append (Parquet, Arrow, Lance, ArrayRecord): chunks must arrive in index order."""
+    if start != next_start:
+        raise ValueError(
+            f"{where} appends images in index order: the next chunk must start at image {next_start}, "
+            f"not {start}. Write the chunks in order (storing.py does)."
+        )
