@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_method_options import store as store_with
 
 from conftest import REPO, make_job
 from imgbench import methods, reading, storing
@@ -29,13 +30,7 @@ PATTERNS = [reading.Pattern(), reading.Pattern("random"), reading.Pattern("batch
 
 def store(method_name: str, path: Path, source, n_images: int, chunk=64, order=None, **options) -> Path:
     """Store n_images with method_name's defaults and these options (chunks in the given order of positions)."""
-    method = methods.load(method_name)
-    path.mkdir(parents=True, exist_ok=True)
-    writer = method.writer(path, n_images, source.image_shape, False, **method.with_defaults(options))
-    chunks = list(source.chunks(n_images, chunk))
-    for position in order if order is not None else range(len(chunks)):
-        writer.write(*chunks[position])
-    writer.close()
+    store_with(methods.load(method_name), path, source, n_images, chunk=chunk, order=order, **options)
     return path
 
 

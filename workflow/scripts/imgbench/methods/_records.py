@@ -1,12 +1,14 @@
 """Codec helpers shared by the containers of encoded images (files, lmdb, hdf5, tar + any codec)."""
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
 from imgbench.codecs.base import Codec
 
 from ._common import empty_batch
+from .base import Method
 
 LOSSLESS_SIZE_RATIO = 1.1  # encoded / raw bytes at most, for disk estimates (QOI of noisy photos: 1.07)
 LOSSY_SIZE_RATIO = 0.6  # jpeg90 of photo-like images: 0.2-0.4
@@ -36,3 +38,23 @@ def decoder(codec: Codec) -> Callable[[Sequence, tuple[int, ...]], np.ndarray]:
         return images
 
     return decode
+
+
+def column_method(codec: Codec | None, description: str, writer, reader, extra_bytes: int, **fields) -> Method:
+    """A method keeping one value per image in a table column (parquet, arrow, lance): the codec's bytes
+    (codec), or the raw pixels as fixed-size values (None, no encoding). writer and reader are the format's
+    classes, given the codec; extra_bytes is its disk overhead per image; fields are further Method fields."""
+
+    def bytes_per_image(image_bytes: int) -> int:
+        return (encoded_bytes(codec, image_bytes) if codec else image_bytes) + extra_bytes
+
+    return Method(
+        description=description,
+        writer=partial(writer, codec=codec),
+        reader=partial(reader, codec=codec),
+        bytes_per_image=bytes_per_image,
+        encode=encoder(codec) if codec else None,
+        decode=decoder(codec) if codec else None,
+        codec=codec,
+        **fields,
+    )

@@ -22,7 +22,6 @@ Settings, and why:
 """
 
 import math
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from imgbench.codecs.base import Codec
 
 from .._common import check_in_order, empty_batch, fsync_tree
 from .._layout import load_layout, save_layout
-from .._records import decoder, encoded_bytes, encoder
+from .._records import column_method
 from ..base import Method
 from . import Container
 
@@ -137,18 +136,8 @@ class Reader:
 
 def arrow_method(codec: Codec | None, description: str) -> Method:
     """The method for a codec's bytes (codec) or for raw pixels as fixed-size binary (None)."""
-    extra = 1 + 4 + 2  # label byte, an offset, batch metadata
-    image_bytes_on_disk = partial(encoded_bytes, codec) if codec else (lambda image_bytes: image_bytes)
-    return Method(
-        description=description,
-        writer=partial(Writer, codec=codec),
-        reader=partial(Reader, codec=codec),
-        bytes_per_image=lambda image_bytes: image_bytes_on_disk(image_bytes) + extra,
-        encode=encoder(codec) if codec else None,
-        decode=decoder(codec) if codec else None,
-        codec=codec,
-        requires=REQUIRES,
-    )
+    # disk bytes per image beyond its own: label byte, an offset, batch metadata
+    return column_method(codec, description, Writer, Reader, 1 + 4 + 2, requires=REQUIRES)
 
 
 def method(codec: Codec) -> Method:

@@ -37,7 +37,6 @@ import os
 import queue
 import threading
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +46,7 @@ from imgbench.errors import BenchmarkError
 
 from .._common import check_in_order, empty_batch, fsync_tree
 from .._layout import load_layout, save_layout
-from .._records import decoder, encoded_bytes, encoder
+from .._records import column_method
 from ..base import Method
 from . import Container
 
@@ -183,18 +182,8 @@ class Reader:
 
 def lance_method(codec: Codec | None, description: str) -> Method:
     """The method for a codec's bytes (codec) or for raw pixels as fixed-size binary (None)."""
-    extra = 1 + 8  # label byte, and an offset and page metadata per image
-    image_bytes_on_disk = partial(encoded_bytes, codec) if codec else (lambda image_bytes: image_bytes)
-    return Method(
-        description=description,
-        writer=partial(Writer, codec=codec),
-        reader=partial(Reader, codec=codec),
-        bytes_per_image=lambda image_bytes: image_bytes_on_disk(image_bytes) + extra,
-        encode=encoder(codec) if codec else None,
-        decode=decoder(codec) if codec else None,
-        codec=codec,
-        requires=REQUIRES,
-    )
+    # disk bytes per image beyond its own: label byte, and an offset and page metadata per image
+    return column_method(codec, description, Writer, Reader, 1 + 8, requires=REQUIRES)
 
 
 def method(codec: Codec) -> Method:

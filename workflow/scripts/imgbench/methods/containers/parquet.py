@@ -24,7 +24,6 @@ Settings for random access of small records, and why:
   a contiguous run is one ``read_row_groups`` call. The labels (1 byte per image) are read at open.
 """
 
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ from imgbench.source import contiguous_range
 
 from .._common import check_in_order, empty_batch, fsync_tree
 from .._layout import load_layout, save_layout
-from .._records import decoder, encoded_bytes, encoder
+from .._records import column_method
 from ..base import Method, Option
 from . import Container
 
@@ -126,19 +125,8 @@ class Reader:
 
 def parquet_method(codec: Codec | None, description: str) -> Method:
     """The method for a codec's bytes (codec) or for raw pixels as fixed-size binary (None)."""
-    extra = 1 + 8  # label byte, and an offset and page headers per image
-    image_bytes_on_disk = partial(encoded_bytes, codec) if codec else (lambda image_bytes: image_bytes)
-    return Method(
-        description=description,
-        writer=partial(Writer, codec=codec),
-        reader=partial(Reader, codec=codec),
-        bytes_per_image=lambda image_bytes: image_bytes_on_disk(image_bytes) + extra,
-        encode=encoder(codec) if codec else None,
-        decode=decoder(codec) if codec else None,
-        codec=codec,
-        options=OPTIONS,
-        requires=REQUIRES,
-    )
+    # disk bytes per image beyond its own: label byte, and an offset and page headers per image
+    return column_method(codec, description, Writer, Reader, 1 + 8, options=OPTIONS, requires=REQUIRES)
 
 
 def method(codec: Codec) -> Method:
