@@ -3,7 +3,7 @@ second and bytes per image, warm cache, each method through its own writer and r
 
 Usage: PYTHONPATH=workflow/scripts python benchmarks/formats.py [--count N] [--single-reads R]
                                                                [--batches B] [--methods NAME ...]
-e.g.   ... --count 50000        (CIFAR-sized synthetic images, imgbench.dataset.synthetic_images)
+e.g.   ... --count 50000        (CIFAR-sized synthetic images, imgbench.datasets.synthetic.synthetic_images)
 
 For each method: one store of --count images (in chunks of 1,000, not durable) into a fresh directory,
 timed from creating the writer to close; its allocated bytes per image (usage.disk_usage); its files
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from imgbench import cache, methods, usage
-from imgbench.dataset import synthetic_images
+from imgbench.datasets.synthetic import synthetic_images
 from imgbench.environment import cpu_model
 from imgbench.fsutil import files_under
 from imgbench.timer import gc_paused

@@ -47,7 +47,7 @@ def test_every_read_pattern_reads_what_was_stored(method, source, tmp_path):
     """Sequential, random, batch, parallel (workers forked after the parent has read with the same library)
     and single-image latency, warm and cold, each read verified against the source by the harness."""
     patterns = [p for p in PATTERNS if p.name != "parallel"] if method == "lance" else PATTERNS  # not fork-safe
-    job = make_job(method, source, repeats=1, warmup_runs=0, chunk_images=32)
+    job = make_job(method, source, min_repeats=1, max_repeats=1, warmup_runs=0, chunk_images=32)
     storing.measure_store(job, Operation.STORE_MANY, 150, tmp_path / "store")
     rows = reading.measure_reads(job, Operation.READ_MANY, 150, tmp_path / "store", patterns)
     assert sorted((row.pattern, row.cache) for row in rows) == sorted(
@@ -61,7 +61,7 @@ def test_every_read_pattern_reads_what_was_stored(method, source, tmp_path):
 def test_lance_refuses_workers_forked_after_it_was_used_instead_of_crashing(source, tmp_path):
     """pylance crashes or hangs in some processes forked from one that used it (containers/lance.py): the
     parallel pattern fails at once, saying why, rather than leave a dead worker and a parent waiting."""
-    job = make_job("lance", source, repeats=1, warmup_runs=0, chunk_images=32)
+    job = make_job("lance", source, min_repeats=1, max_repeats=1, warmup_runs=0, chunk_images=32)
     storing.measure_store(job, Operation.STORE_MANY, 60, tmp_path / "store")
     with pytest.raises(
         BenchmarkError, match="a parallel worker failed: ForkedLanceError: lance is not fork-safe: this process"
