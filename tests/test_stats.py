@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from imgbench import stats
+from imgbench import stats, tables
 
 
 def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="", op_images=None):
@@ -18,11 +18,15 @@ def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="
     }  # fmt: skip
 
 
-def summarise(rows) -> list[dict]:
-    """stats.summarise on a timings table built from these rows, as plain dicts."""
+def summary_frame(rows) -> pd.DataFrame:
+    """stats.summarise on a timings table built from these rows."""
     floats = ("p50_seconds", "p95_seconds", "p99_seconds", "psnr_min_db", "psnr_median_db")
-    frame = pd.DataFrame(rows).astype({name: float for name in floats} | {"cache_verified": "Int64"})
-    return stats.records(stats.summarise(frame))
+    return stats.summarise(pd.DataFrame(rows).astype({name: float for name in floats} | {"cache_verified": "Int64"}))
+
+
+def summarise(rows) -> list[dict]:
+    """summary_frame as plain dicts."""
+    return stats.records(summary_frame(rows))
 
 
 def test_describe_known_values():
@@ -74,3 +78,12 @@ def test_summary_columns_and_missing_values_are_typed(tmp_path):
     assert list(loaded.columns) == stats.SUMMARY_COLUMNS
     assert loaded["cache"].tolist() == ["warm", ""] and loaded["p50"].isna().all()
     assert loaded["n_repeats"].dtype == "int64" and loaded["median"].dtype == "float64"
+
+
+def test_floor_sentences_rank_every_method_against_npy_at_its_largest_count():
+    rows = [row(4.0, method="npy", n=1000), row(2.0, method="arrow", n=1000), row(80.0, method="parquet", n=1000)]
+    rows += [row(1.0, method="npy", n=10), row(9.0, method="parquet", n=10), row(5.0, method="sqlite", n=100000)]
+    rows += [row(0.5, method="arrow", operation="read_many", cache="warm")]  # no npy read: no sentence
+    assert tables.floor_sentences(summary_frame(rows)) == [
+        "Stores, 1,000 images, in multiples of npy's time: arrow 0.5×, parquet 20×."
+    ]

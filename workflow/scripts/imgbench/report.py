@@ -12,7 +12,15 @@ import yaml
 
 from imgbench import stats
 from imgbench.fsutil import write_text_atomic
-from imgbench.tables import Table, comparison_sentences, headline_tables, machine_line, number, timing_line
+from imgbench.tables import (
+    Table,
+    comparison_sentences,
+    floor_sentences,
+    headline_tables,
+    machine_line,
+    number,
+    timing_line,
+)
 
 
 def markdown_table(table: Table) -> str:
@@ -28,6 +36,7 @@ def markdown(summary, usage, environment, comparisons) -> str:
     if sentences:
         parts += ["## Head to head (paired, interleaved rounds)", "", *(f"- {line}" for line in sentences), ""]
     parts += [machine_line(environment), "", timing_line(summary, environment), ""]
+    parts += ["## Against the floor", "", *(f"- {line}" for line in floor_sentences(summary)), ""]
     parts += [markdown_table(table) for table in headline_tables(summary, usage)]
     return "\n".join(parts)
 
@@ -59,6 +68,8 @@ def summary_page(summary, usage, environment, comparisons) -> str:
     sentences = "".join(f"<li>{html.escape(line)}</li>" for line in comparison_sentences(comparisons))
     intro = f"<h2>Head to head (paired, interleaved rounds)</h2><ul>{sentences}</ul>" if sentences else ""
     intro += f"<p>{html.escape(machine_line(environment))}</p><p>{html.escape(timing_line(summary, environment))}</p>"
+    floor = "".join(f"<li>{html.escape(line)}</li>" for line in floor_sentences(summary))
+    intro += f"<h2>Against the floor</h2><ul>{floor}</ul>"
     every = Table(
         "Every group of summary.csv", stats.SUMMARY_COLUMNS,
         [[row[c] if c in stats.TEXT else number(row[c]) for c in stats.SUMMARY_COLUMNS]

@@ -204,6 +204,36 @@ def timing_line(summary: pd.DataFrame, environment: dict) -> str:
     )
 
 
+PATTERN_WORDS = {"sequential": "in order", "random": "in random order", "batch": "in random batches",
+                 "parallel": "by parallel workers", "single_latency": "one random image at a time",
+                 "first_image": "open and read the first image"}  # fmt: skip
+FLOOR = "npy"
+
+
+def floor_sentences(summary: pd.DataFrame) -> list[str]:
+    """Where every method stands against the floor (npy), in words: for each store and read (pattern, cache,
+    batch and workers) at the largest count npy was measured at, every method's median as a multiple of
+    npy's, fastest first."""
+    timed = summary[summary["operation"].isin(["store_many", "read_many"])
+                    & ~summary["pattern"].isin(["encode_only", "decode_only"])]  # fmt: skip
+    keys = ["operation", "pattern", "cache", "batch_size", "workers"]
+    lines = []
+    for (operation, pattern, cache, batch, workers), rows in timed.groupby(keys, sort=True):
+        floor_counts = rows.loc[rows["method"] == FLOOR, "n_images"]
+        if floor_counts.empty or rows["method"].nunique() < 2:
+            continue
+        n = int(floor_counts.max())
+        at_n = rows[(rows["n_images"] == n) & (rows["method"] != FLOOR)].sort_values("ratio_to_npy")
+        what = "Stores" if operation == "store_many" else f"Reads, {cache} cache, {PATTERN_WORDS.get(pattern, pattern)}"
+        if batch:
+            what += f" of {batch}"
+        if workers > 1:
+            what += f", {workers} workers"
+        ratios = ", ".join(f"{label(r.method)} {r.ratio_to_npy:.3g}×" for r in at_n.itertuples())
+        lines.append(f"{what}, {n:,} images, in multiples of {FLOOR}'s time: {ratios}.")
+    return lines
+
+
 OPERATION_WORDS = {"read_warm": "reads (warm)", "read_cold": "reads (cold)", "store": "stores"}
 
 
