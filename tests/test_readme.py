@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import make_job
-from imgbench import aggregate, reading, readme, stats, storing, usage
+from imgbench import aggregate, methods, reading, readme, stats, storing, usage
 from imgbench import rows as timing_rows
 from imgbench.fsutil import read_csv
 
@@ -83,3 +83,12 @@ def test_results_block_has_a_row_per_method_and_the_machine(source, tmp_path):
     flag = "" if disk_store["precise"] else " *"
     cell = f"{disk_store['median']:.4g} ({disk_store['ci_low']:.4g}–{disk_store['ci_high']:.4g}){flag}"
     assert rows[0].split(" | ")[1] == cell
+
+
+def test_methods_block_lists_every_plain_method_container_codec_and_alias():
+    from imgbench import codecs
+    from imgbench.methods import containers
+
+    table = readme.methods_table()
+    names = [*methods.plain(), *containers.available(), *codecs.available(), *methods.ALIASES]
+    assert [name for name in names if f"`{name}`" not in table] == []

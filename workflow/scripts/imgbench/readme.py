@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from imgbench import methods, stats
+from imgbench import advice, codecs, methods, stats
 from imgbench.fsutil import read_csv
+from imgbench.methods import containers
 from imgbench.report import markdown_table
 from imgbench.tables import headline_tables, machine_line, mib, timing_line
 
@@ -26,9 +27,20 @@ def load(results: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 def methods_table() -> str:
-    lines = ["| method | what it stores |", "|---|---|"]
-    lines += [f"| `{name}` | {methods.load(name).description} |" for name in methods.available()]
-    return "\n".join(lines)
+    """The registry in three tables: the plain methods, the containers (each with every codec), the codecs;
+    each method and container with advice.WHEN_TO_USE."""
+    lines = ["| method | what it stores | when to use it |", "|---|---|---|"]
+    lines += [f"| `{name}` | {methods.load(name).description} | {advice.WHEN_TO_USE.get(name, '')} |"
+              for name in methods.plain()]  # fmt: skip
+    lines += ["", "| container (method `CONTAINER+CODEC`) | what it stores | when to use it |", "|---|---|---|"]
+    lines += [f"| `{name}` | {containers.load(name).description.format(codec='CODEC')} | "
+              f"{advice.WHEN_TO_USE.get(name, '')} |" for name in containers.available()]  # fmt: skip
+    lines += ["", "| codec | lossless | library | what it does |", "|---|---|---|---|"]
+    for name in codecs.available():
+        codec = codecs.load(name)
+        lines.append(f"| `{name}` | {'yes' if codec.lossless else 'no'} | {codec.library} | {codec.description} |")
+    aliases = ", ".join(f"`{old}` = `{new}`" for old, new in methods.ALIASES.items())
+    return "\n".join([*lines, "", f"Old names still accepted: {aliases}."])
 
 
 def results_table(results: Path) -> str:

@@ -85,8 +85,7 @@ def load(name: str) -> Method:
 def _build(name: str) -> Method:
     if SEPARATOR in name:
         container, codec = name.split(SEPARATOR, 1)
-        module = importlib.import_module(f"{containers.__name__}.{container}")
-        method = module.CONTAINER.method(codecs.load(codec))
+        method = containers.load(container).method(codecs.load(codec))
     else:
         method = getattr(importlib.import_module(f"{__name__}.{name}"), "METHOD", None)
     problems = contract_problems(name, method)

@@ -6,6 +6,7 @@ A container module defines ``CONTAINER = Container(...)``: ``method(codec) -> Me
 (methods/base.py's contract) for one codec.
 """
 
+import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,3 +23,8 @@ class Container:
 
 def available() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+def load(name: str) -> Container:
+    """The container module name's CONTAINER (name must be one of available())."""
+    return importlib.import_module(f"{__name__}.{name}").CONTAINER
