@@ -5,33 +5,6 @@ Decodes as webp does; encoding spends the least effort on compression. On 2,000 
 against 2,112. Grayscale goes through RGB (see _grey).
 """
 
-from functools import partial
+from imgbench.codecs._webp import lossless_webp
 
-import numpy as np
-from imagecodecs import webp_decode, webp_encode
-
-from imgbench.codecs._grey import as_rgb
-from imgbench.codecs._imagecodecs import decode_rgb_only_format
-from imgbench.codecs.base import Codec
-
-QUALITY, METHOD = 0, 0  # for lossless WebP: the least compression effort
-
-
-def encode(image: np.ndarray) -> bytes:
-    rgb = image if image.shape[2] == 3 else as_rgb(image)
-    return webp_encode(rgb, level=QUALITY, lossless=True, method=METHOD)
-
-
-CODEC = Codec(
-    name="webp0",
-    extension=".webp",
-    lossless=True,
-    min_psnr_db=None,
-    library="imagecodecs",
-    description=(
-        f"imagecodecs WebP (libwebp), lossless, quality {QUALITY}, method {METHOD} (least effort); "
-        "grayscale stored as RGB with equal channels"
-    ),
-    encode=encode,
-    decode_into=partial(decode_rgb_only_format, "webp0", webp_decode),
-)
+CODEC = lossless_webp("webp0", quality=0, method=0, effort=" (least effort)")
