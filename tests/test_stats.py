@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from imgbench import stats, tables
+from imgbench import sentences, stats
 
 
 def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="", op_images=None):
@@ -84,6 +84,6 @@ def test_floor_sentences_rank_every_method_against_npy_at_its_largest_count():
     rows = [row(4.0, method="npy", n=1000), row(2.0, method="arrow", n=1000), row(80.0, method="parquet", n=1000)]
     rows += [row(1.0, method="npy", n=10), row(9.0, method="parquet", n=10), row(5.0, method="sqlite", n=100000)]
     rows += [row(0.5, method="arrow", operation="read_many", cache="warm")]  # no npy read: no sentence
-    assert tables.floor_sentences(summary_frame(rows)) == [
+    assert sentences.floor_sentences(summary_frame(rows)) == [
         "Stores, 1,000 images, in multiples of npy's time: arrow 0.5×, parquet 20×."
     ]

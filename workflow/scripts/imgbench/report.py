@@ -12,10 +12,9 @@ import yaml
 
 from imgbench import stats
 from imgbench.fsutil import write_text_atomic
+from imgbench.sentences import comparison_sentences, floor_sentences
 from imgbench.tables import (
     Table,
-    comparison_sentences,
-    floor_sentences,
     headline_tables,
     machine_line,
     number,
