@@ -20,7 +20,7 @@ from imgbench.comparison import Arm, PairedRounds
 from imgbench.fsutil import files_under, fresh_dir, remove_trees
 from imgbench.measurement import Job, Measurement
 from imgbench.memory import prime_rest, read_need, worth_priming
-from imgbench.reading import Pattern, index_batches, read_batches
+from imgbench.reading import Pattern, current_files, index_batches, read_batches
 from imgbench.sampling import loops_for
 from imgbench.storing import store_need, store_once
 
@@ -71,7 +71,8 @@ class Comparison:
             need = read_need(mode == cache.CacheMode.COLD, self.sizes[name], chunk_bytes)
             for _loop in range(loops):
                 with outside(f"cache {mode}"):
-                    state = cache.ensure(mode, contestant.store, self.files[name], self.sizes[name])
+                    files, size = current_files(job, contestant.store, (self.files[name], self.sizes[name]))
+                    state = cache.ensure(mode, contestant.store, files, size)
                 if worth_priming(job.settings.prime_memory, contestant.previous, need):
                     with outside("prime"):
                         prime_rest(need, state.released_bytes)

@@ -2,7 +2,10 @@
 
 Inside the timer (the same for every method): opening the reader, every ``read`` call (decoding to a uint8
 array of the source's image shape), and ``close``. Outside: putting the cache in the asked state and
-measuring it (cache.ensure), priming memory before short reads, and comparing what was read with the source.
+measuring it (cache.ensure), priming memory before short reads, comparing what was read with the source,
+and starting and stopping the method's service (an S3 server, Method.serving) around each opened reader:
+a new server for every read, so its own caches start empty in every cache state (cache.ensure runs while
+no server is up; a parallel read's workers share the server their parent started).
 
 Patterns: sequential (chunks in order), random (a seeded permutation in chunks), batch (the random order, one
 read call per batch_size images), parallel (the random batches split over forked workers released together;
@@ -67,7 +70,7 @@ def read_batches(job: Job, path: Path, batches, where: str, measurement: Measure
     """Open, read every batch, close: timed; what was read is verified between the timed pieces. Returns the
     row's PSNR fields (a lossy codec's)."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused():
+    with gc_paused(), job.method.serving(path):
         with store_errors(where, path), measurement.timed():
             reader = job.method.reader(path)
         for indices in progress(batches, desc=f"read {where}", unit="batch"):
@@ -102,11 +105,12 @@ def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measu
         context.Process(target=_parallel_worker, args=(job, path, batches[k::workers], where, barrier, results))
         for k in range(workers)
     ]
-    for process in processes:
-        process.start()
-    outcomes = [results.get() for _ in processes]
-    for process in processes:
-        process.join()
+    with job.method.serving(path):  # one service for all workers: they inherit it
+        for process in processes:
+            process.start()
+        outcomes = [results.get() for _ in processes]
+        for process in processes:
+            process.join()
     errors = [message for *_, message in outcomes if message]
     if errors:
         raise BenchmarkError(f"{where}: a parallel worker failed: {errors[0]}")
@@ -123,18 +127,19 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     """Single-image reads at random positions of an open store, each timed on its own."""
     positions = np.random.default_rng(job.settings.seed).integers(0, n_images, size=pattern.reads)
     latencies, verifier = [], Verifier(job.reference, where, job.overhead)
-    with store_errors(where, path):
-        reader = job.method.reader(path)
-    try:
-        with gc_paused():
-            for index in positions:
-                one = Stopwatch()
-                with store_errors(where, path, [index]), one.timed(), measurement.timed():
-                    images, labels = reader.read(np.array([index]))
-                latencies.append(one.seconds)
-                verifier.add([index], images, labels)
-    finally:
-        reader.close()
+    with job.method.serving(path):
+        with store_errors(where, path):
+            reader = job.method.reader(path)
+        try:
+            with gc_paused():
+                for index in positions:
+                    one = Stopwatch()
+                    with store_errors(where, path, [index]), one.timed(), measurement.timed():
+                        images, labels = reader.read(np.array([index]))
+                    latencies.append(one.seconds)
+                    verifier.add([index], images, labels)
+        finally:
+            reader.close()
     verifier.flush()
     return latencies, verifier.psnr_fields()
 
@@ -142,7 +147,7 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
 def read_first_image(job: Job, path: Path, where: str, measurement: Measurement) -> dict:
     """Time to first image: opening the reader and reading image 0, timed together; closing is outside."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused():
+    with gc_paused(), job.method.serving(path):
         with store_errors(where, path, [0]), measurement.timed():
             reader = job.method.reader(path)
             images, labels = reader.read(np.array([0]))
@@ -213,7 +218,8 @@ class ReadSample:
         measurement = Measurement()
         for _loop in range(loops):
             with job.overhead(f"cache {self.mode}"):
-                states.append(cache.ensure(self.mode, self.path, self.files, self.store_bytes))
+                files, size = current_files(job, self.path, (self.files, self.store_bytes))
+                states.append(cache.ensure(self.mode, self.path, files, size))
             if worth_priming(job.settings.prime_memory, self.previous, self.need):
                 with job.overhead("prime"):
                     prime_rest(self.need, states[-1].released_bytes)
@@ -233,12 +239,23 @@ class ReadSample:
         )  # fmt: skip
 
 
+def listed(path: Path) -> tuple[list[Path], int]:
+    """The store's files and their total bytes."""
+    files = files_under(path)
+    return files, sum(file.stat().st_size for file in files)
+
+
+def current_files(job: Job, path: Path, known: tuple[list[Path], int]) -> tuple[list[Path], int]:
+    """The store's files for a cache state: those listed once, or for a method with a service listed again,
+    since its server rewrites files at every start (LevelDB's log and manifest, a new master directory)."""
+    return known if job.method.service is None else listed(path)
+
+
 def measure_reads(job: Job, operation: str, n_images: int, path, patterns: list[Pattern]) -> list[Row]:
     """Warm-ups and samples of every cache state and pattern until each is precise (measurement.Sampled),
     interleaved sample by sample, so that drift on a shared machine hits them alike."""
     path, rows = Path(path), []
-    files = files_under(path)
-    store = files, sum(file.stat().st_size for file in files)
+    store = listed(path)
     reads = [ReadSample(job, path, n_images, mode, pattern, store)
              for mode in map(cache.CacheMode, job.settings.caches) for pattern in patterns]  # fmt: skip
     while not all(read.sampled.done for read in reads):

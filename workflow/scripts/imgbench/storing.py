@@ -3,7 +3,8 @@ and a method's encoding alone.
 
 Inside the timer (the same for every method): creating the writer (opening files or environments), every
 ``write`` call, and ``close`` (final flush; with durability fsync, the fsync of every file and directory).
-Outside: building the input chunks from the source, creating the directories, ``os.sync()`` before each
+Outside: starting and stopping the method's service (an S3 server, Method.serving), building the input
+chunks from the source, creating the directories, ``os.sync()`` before each
 sample so that no sample pays for the previous one's writeback, and memory priming (memory.py). A store
 shorter than min_sample_seconds is done several times per sample, each into its own directory.
 
@@ -38,7 +39,7 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     source = job.source
     chunks = job.overhead.each("chunks", source.chunks(n_images, job.chunk_images))
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
-    with gc_paused():
+    with gc_paused(), job.method.serving(path):  # the method's service (an S3 server) starts untimed
         with measurement.timed():
             writer = job.method.writer(path, n_images, source.image_shape, job.durable, **options)
         try:

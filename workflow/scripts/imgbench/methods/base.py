@@ -39,6 +39,11 @@ empty_batch and gather_runs, are in _common.py):
   config refuses a method whose distributions are not installed, naming what to install
   (``imgbench.methods.name_problem``); so that listing and loading methods stays cheap everywhere, a method
   imports its libraries inside its writer and reader, never at module level.
+- ``service`` (optional): a process the store needs while it is written or read, such as an object-store
+  server: ``service(path)`` is a context manager the harness enters around each writer (creation to close)
+  and each reader (open to close), outside the timers, with the store directory (``Method.serving``). A
+  reader or writer finds what the service started from ``path`` (imgbench.objectstore.service); a method
+  without one needs nothing around its writer and reader.
 
 The registry (``imgbench.methods.load``) checks each module against this contract when it loads it, and
 tests/test_methods.py runs every method through the same round trip, single-image, closed-files,
@@ -46,6 +51,7 @@ separate-stores and disk-usage tests.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -112,6 +118,7 @@ class Method:
     options: Mapping[str, Option] = field(default_factory=dict)
     check_options: Callable[[Mapping[str, Any]], list[str]] | None = None  # rules that span several options
     requires: tuple[str, ...] = ()  # pip distributions beyond envs/requirements.txt
+    service: Callable[[Path], AbstractContextManager] | None = None  # e.g. an S3 server, outside the timers
 
     @property
     def lossy(self) -> bool:
@@ -125,6 +132,10 @@ class Method:
         for slot, image in enumerate(images):
             self.codec.decode_into(self.codec.encode(image), out[slot])
         return out
+
+    def serving(self, path: Path) -> AbstractContextManager:
+        """The method's service for the store at path, or nothing (enter it around a writer or reader)."""
+        return self.service(path) if self.service is not None else nullcontext()
 
     def option_problems(self, given: Mapping[str, Any]) -> list[str]:
         """What is wrong with these options (unknown names, disallowed values), one sentence each."""
@@ -154,7 +165,7 @@ def contract_problems(name: str, method: Any) -> list[str]:
     for field_name in ("writer", "reader", "bytes_per_image"):
         if not callable(getattr(method, field_name)):
             problems.append(f"{field_name} must be callable")
-    for field_name in ("encode", "decode", "check_options"):
+    for field_name in ("encode", "decode", "check_options", "service"):
         if getattr(method, field_name) is not None and not callable(getattr(method, field_name)):
             problems.append(f"{field_name} must be callable or None")
     if (method.encode is None) != (method.decode is None):

