@@ -166,6 +166,44 @@ def run_snakemake(workdir: Path, *args, check=True, timeout=900) -> subprocess.C
     return result
 
 
+@functools.cache
+def weed_problem() -> str | None:
+    """Why no local S3 server (SeaweedFS's weed) can run here, or None: tests that need one skip with it."""
+    try:
+        from imgbench.errors import BenchmarkError
+        from imgbench.objectstore.server import weed_binary
+    except ImportError as error:  # boto3 missing
+        return f"{error}: pip install -r envs/requirements-s3.txt"
+    try:
+        binary = weed_binary()
+    except BenchmarkError as error:
+        return str(error)
+    try:
+        subprocess.run([str(binary), "version"], capture_output=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"{binary} cannot run here: {error}"
+    return None
+
+
+needs_weed = pytest.mark.skipif(weed_problem() is not None, reason=f"no usable SeaweedFS server: {weed_problem()}")
+# s3+CODEC pairs whose contract tests run in the fast suite: one encoded codec and raw bytes. The others
+# start a server per store and read as well (about 2.5 s each) and store what files+CODEC already checks.
+S3_FAST_CODECS = {"png", "raw"}
+
+
+def method_params(names, slow_codecs=()) -> list:
+    """Method names as pytest params: s3 pairs skip without a server, and those outside S3_FAST_CODECS and
+    pairs of slow_codecs are marked slow."""
+    params = []
+    for name in names:
+        container, _, codec = name.rpartition("+")
+        marks = [needs_weed] if container == "s3" else []
+        if codec in slow_codecs or (container == "s3" and codec not in S3_FAST_CODECS):
+            marks.append(pytest.mark.slow)
+        params.append(pytest.param(name, marks=marks) if marks else name)
+    return params
+
+
 def make_job(method: str, source: Source, **settings) -> Job:
     """A timed job's context for method on source: the schema's default settings with these changes (the
     method's option defaults filled in unless options are given)."""

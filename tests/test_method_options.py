@@ -9,6 +9,7 @@ import lmdb
 import numpy as np
 import pytest
 
+from conftest import method_params
 from imgbench import methods
 
 NEW_METHODS = ["lmdb_raw", "hdf5_chunked", "png_lmdb", "png_hdf5", "tar_shards"]
@@ -54,11 +55,12 @@ def test_unknown_option_is_named_with_what_the_method_accepts(method):
     ]
 
 
-@pytest.mark.parametrize("method", methods.available())
+@pytest.mark.parametrize("method", method_params(methods.available()))
 def test_declared_defaults_are_what_the_writer_gets(method, source, tmp_path):
     loaded = methods.load(method)
-    writer = loaded.writer(tmp_path, 10, source.image_shape, False, **loaded.with_defaults({}))
-    writer.close()
+    with loaded.serving(tmp_path):
+        writer = loaded.writer(tmp_path, 10, source.image_shape, False, **loaded.with_defaults({}))
+        writer.close()
     assert set(loaded.with_defaults({})) == set(loaded.options)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import make_job
+from conftest import make_job, method_params, needs_weed
 from imgbench import codecs, methods, reading, storing, usage
 from imgbench.errors import RetryStore
 from imgbench.methods import containers
@@ -22,25 +22,27 @@ ALL_METHODS = [name for name in methods.available() if name not in methods.ALIAS
 # Codecs slow enough (webp at libwebp's default effort: about 1,100 images/s) that the contract's heavier
 # tests of their pairs run in the full suite only, not in `pytest -m "not slow"`.
 SLOW_CODECS = {"webp"}
-METHODS = [pytest.param(name, marks=pytest.mark.slow) if name.split("+")[-1] in SLOW_CODECS else name
-           for name in ALL_METHODS]  # fmt: skip
+METHODS = method_params(ALL_METHODS, SLOW_CODECS)
+EVERY_METHOD = method_params(ALL_METHODS)  # the light tests: s3 pairs still need a server
 
 
 def store(method: Method, path: Path, source, n_images: int, durable=False, chunk=64, **options) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    writer = method.writer(path, n_images, source.image_shape, durable, **method.with_defaults(options))
-    for start, images, labels in source.chunks(n_images, chunk):
-        writer.write(start, images, labels)
-    writer.close()
+    with method.serving(path):  # as storing.store_once does: an s3 method's server
+        writer = method.writer(path, n_images, source.image_shape, durable, **method.with_defaults(options))
+        for start, images, labels in source.chunks(n_images, chunk):
+            writer.write(start, images, labels)
+        writer.close()
     return path
 
 
 def read(method: Method, path: Path, indices) -> tuple[np.ndarray, np.ndarray]:
-    reader = method.reader(path)
-    try:
-        return reader.read(np.asarray(indices))
-    finally:
-        reader.close()
+    with method.serving(path):
+        reader = method.reader(path)
+        try:
+            return reader.read(np.asarray(indices))
+        finally:
+            reader.close()
 
 
 def open_fds_under(path: Path) -> list[str]:
@@ -89,7 +91,7 @@ def test_round_trip_equals_source(method, durable, source_name, request, tmp_pat
     np.testing.assert_array_equal(labels, expected(loaded, any_source, shuffled)[1])
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("method", EVERY_METHOD)
 def test_single_image_store(method, any_source, tmp_path):
     loaded = methods.load(method)
     path = store(loaded, tmp_path / "one", any_source, 1)
@@ -98,14 +100,15 @@ def test_single_image_store(method, any_source, tmp_path):
     assert labels[0] == any_source.take([0])[1][0]
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("method", EVERY_METHOD)
 def test_every_file_is_closed(method, source, tmp_path):
     loaded = methods.load(method)
     path = store(loaded, tmp_path / "store", source, 120)
     assert open_fds_under(path) == []
-    reader = loaded.reader(path)
-    reader.read(np.arange(10))
-    reader.close()
+    with loaded.serving(path):
+        reader = loaded.reader(path)
+        reader.read(np.arange(10))
+        reader.close()
     assert open_fds_under(path) == []
 
 
@@ -125,7 +128,7 @@ def test_cutoffs_do_not_share_files(method, source, tmp_path):
     np.testing.assert_array_equal(images, expected(job.method, source, np.arange(10))[0])
 
 
-@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("method", EVERY_METHOD)
 def test_disk_usage_matches_find(method, source, tmp_path):
     """usage.disk_usage agrees with find(1)'s own sizes and block counts for the same files."""
     path = store(methods.load(method), tmp_path / "store", source, 150)
@@ -202,7 +205,7 @@ def test_aliases_are_the_container_methods():
         assert methods.load(alias) is methods.load(name)
 
 
-@pytest.mark.parametrize("container", ["files", "lmdb", "hdf5", "tar"])
+@pytest.mark.parametrize("container", ["files", "lmdb", "hdf5", "tar", pytest.param("s3", marks=needs_weed)])
 def test_a_store_read_with_another_codec_is_refused(container, source, tmp_path):
     path = store(methods.load(f"{container}+png1"), tmp_path / "store", source, 20)
     with pytest.raises(ValueError, match="encoded with png1, not qoi: store it again"):

@@ -18,6 +18,7 @@ pytest.importorskip("boto3", reason="boto3 is not installed: pip install -r envs
 
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
+from conftest import needs_weed  # noqa: E402
 from imgbench import cache  # noqa: E402
 from imgbench.errors import BenchmarkError  # noqa: E402
 from imgbench.objectstore import bucket  # noqa: E402
@@ -29,27 +30,13 @@ from imgbench.objectstore.server import (  # noqa: E402
     LocalS3Server,
     allocate_ports,
     remove_orphaned_runtime_dirs,
-    weed_binary,
 )
 from imgbench.objectstore.subprocesses import process_running  # noqa: E402
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
 
-def _weed_problem() -> str | None:
-    try:
-        binary = weed_binary()
-    except BenchmarkError as error:
-        return str(error)
-    try:
-        subprocess.run([str(binary), "version"], capture_output=True, timeout=30, check=True)
-    except (OSError, subprocess.SubprocessError) as error:
-        return f"{binary} cannot run here: {error}"
-    return None
-
-
-_problem = _weed_problem()
-pytestmark = pytest.mark.skipif(_problem is not None, reason=f"no usable SeaweedFS server: {_problem}")
+pytestmark = needs_weed
 
 
 @pytest.fixture(scope="module")
