@@ -1,0 +1,127 @@
+"""s3+CODEC through the harness against a real SeaweedFS: the service starts and stops around every writer
+and reader (no server is ever left behind), concurrent GETs read back what was stored, and timed reads in
+both cache states verify every image."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import make_job, needs_weed
+from imgbench import methods, reading, storing
+from imgbench.cache import CacheMode
+from imgbench.measurement import Measurement
+from imgbench.objectstore import service
+from imgbench.objectstore.server import weed_binary
+from imgbench.objectstore.subprocesses import process_running
+from imgbench.rows import Operation
+
+pytestmark = needs_weed
+
+
+def weed_processes(store: Path) -> list[int]:
+    """Live processes running the weed binary on this store's data directory (from /proc)."""
+    binary, data_dir = str(weed_binary()).encode(), f"-dir={(store / service.DATA_DIR).resolve()}".encode()
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile
+            continue
+        if argv and argv[0] == binary and data_dir in argv:
+            found.append(int(cmdline.parent.name))
+    return [pid for pid in found if process_running(pid)]
+
+
+def test_no_server_outlives_a_store_or_a_read(source, tmp_path):
+    job = make_job("s3+png", source)
+    store = tmp_path / "store"
+    store.mkdir()
+    storing.store_once(job, store, 30, job.settings.options, Measurement())
+    assert weed_processes(store) == []
+    assert (store / service.DATA_DIR).is_dir() and (store / "s3.json").is_file()
+    reading.read_once(job, store, reading.Pattern(), 30, "test", Measurement())
+    assert weed_processes(store) == []
+
+
+class Failing:
+    """A source whose second chunk raises, as a store that breaks mid-way."""
+
+    def __init__(self, source):
+        self.source, self.image_shape, self.image_bytes = source, source.image_shape, source.image_bytes
+
+    def chunks(self, n_images, chunk_images):
+        for number, chunk in enumerate(self.source.chunks(n_images, chunk_images)):
+            if number == 1:
+                raise RuntimeError("the source broke")
+            yield chunk
+
+
+def test_no_server_outlives_a_store_that_fails_midway(source, tmp_path):
+    job = make_job("s3+png", source, chunk_images=10)
+    job.source = Failing(source)
+    store = tmp_path / "store"
+    store.mkdir()
+    with pytest.raises(RuntimeError, match="the source broke"):
+        storing.store_once(job, store, 30, job.settings.options, Measurement())
+    assert weed_processes(store) == []
+    assert service._live == {}
+
+
+def test_concurrent_gets_read_back_exactly_what_was_stored(source, tmp_path):
+    method = methods.load("s3+png")
+    store = tmp_path / "store"
+    store.mkdir()
+    with method.serving(store):
+        writer = method.writer(store, 250, source.image_shape, True, concurrency=8)
+        for start, images, labels in source.chunks(250, 64):
+            writer.write(start, images, labels)
+        writer.close()
+    order = np.random.default_rng(3).permutation(250)
+    indices = np.r_[order, [7, 7, 249]]  # any order, repeats
+    with method.serving(store):
+        reader = method.reader(store)
+        try:
+            assert reader.concurrency == 8 and reader.pool is not None
+            images, labels = reader.read(indices)
+        finally:
+            reader.close()
+    expected_images, expected_labels = source.take(indices)
+    np.testing.assert_array_equal(images, expected_images)
+    np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_the_store_says_what_its_bucket_holds_and_no_file_holds_the_secret(source, tmp_path):
+    method, store = methods.load("s3+raw"), tmp_path / "store"
+    store.mkdir()
+    with method.serving(store) as server:
+        secret = server.credentials.secret_access_key.encode()
+        writer = method.writer(store, 40, source.image_shape, True, concurrency=1)
+        for start, images, labels in source.chunks(40, 16):
+            writer.write(start, images, labels)
+        writer.close()
+    manifest = json.loads((store / "s3.json").read_text())
+    assert manifest["bucket_objects"] == 41  # the images and the labels object
+    assert manifest["bucket_bytes"] == 40 * source.image_bytes + 40
+    assert manifest["codec"] == "raw" and manifest["image_shape"] == list(source.image_shape)
+    for file in (p for p in store.rglob("*") if p.is_file()):
+        assert secret not in file.read_bytes(), file
+
+
+def test_a_writer_or_reader_without_its_server_says_so(source, tmp_path):
+    method = methods.load("s3+png")
+    with pytest.raises(RuntimeError, match="no S3 server serves the store"):
+        method.writer(tmp_path, 1, source.image_shape, False, concurrency=1)
+
+
+def test_timed_reads_in_both_cache_states_verify_every_image(source, tmp_path):
+    """The harness's reads: a fresh server for every read, the store's files listed again for each cache
+    state (the server rewrites some at every start), the cold state verified."""
+    job = make_job("s3+png", source, min_repeats=1, max_repeats=1, warmup_runs=0, caches=["cold", "warm"])
+    store = tmp_path / "store"
+    storing.measure_store(job, Operation.STORE_MANY, 40, store)
+    rows = reading.measure_reads(job, Operation.READ_MANY, 40, store, [reading.Pattern()])
+    assert {row.cache for row in rows} == {CacheMode.COLD.value, CacheMode.WARM.value}
+    assert all(row.cache_verified == 1 for row in rows), [(r.cache, r.resident_fraction) for r in rows]
+    assert weed_processes(store) == []
