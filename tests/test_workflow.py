@@ -13,7 +13,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_workflow, needs_weed, run_snakemake
 from imgbench import cifar_archive, methods, stats
 from imgbench.fsutil import read_csv
 
@@ -258,3 +258,36 @@ def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):
     config["dataset"]["md5"] = cifar_archive.md5_of(archive)
     run_snakemake(workdir, "--configfile", write_config(workdir, config))
     assert (workdir / "results" / "timings.csv").exists()
+
+
+@needs_weed
+def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server):
+    """s3+png through every rule: its server started around each store and read (a parallel read's workers
+    sharing one), every read verified, and no server left running."""
+    workdir = copy_workflow(tmp_path / "wf")
+    patterns = {"kinds": ["parallel", "single_latency"], "cutoffs": [10], "batch_sizes": [1], "workers": [2],
+                "latency_reads": 5}  # fmt: skip
+    config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns)
+    run_snakemake(workdir, "--cores", "1", "--configfile", write_config(workdir, config))
+    rows = read_csv(workdir / "results" / "timings.csv")
+    s3 = [row for row in rows if row["method"] == "s3+png"]
+    assert {(r["operation"], r["cache"]) for r in s3} >= {("store_many", ""), ("read_many", "warm"),
+                                                         ("read_many", "cold")}  # fmt: skip
+    assert {r["pattern"] for r in s3} >= {"sequential", "parallel", "single_latency", "first_image"}
+    assert all(r["cache_verified"] == "1" for r in s3 if r["cache"])
+    store = workdir / "results" / "stores" / "s3+png" / "10"
+    assert (store / "s3.json").is_file()
+    assert processes_naming(workdir) == [], "a process still runs on the workflow's files"
+
+
+def processes_naming(path: Path) -> list[str]:
+    """Command lines of live processes that mention path (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if str(path).encode() in argv:
+            found.append(argv.replace(b"\0", b" ").decode(errors="replace"))
+    return found
