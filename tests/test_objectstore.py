@@ -268,6 +268,38 @@ def test_a_new_start_has_new_credentials_and_restart_keeps_endpoint_and_data(tmp
         assert client.get_object(Bucket=server.bucket, Key="cold/object")["Body"].read() == body
 
 
+def test_starts_and_restarts_find_their_data_and_leave_no_master_dirs_or_growing_log(tmp_path):
+    """The master's Raft state lives in the runtime dir: a fresh master learns the volumes from the volume
+    server, so objects written before any start or restart read back, and writes after one do not collide."""
+    data, log = tmp_path / "data", tmp_path / "weed.log"
+    bodies = {f"round{n}/object": os.urandom(3000 + n) for n in range(3)}
+    keys = iter(bodies)
+    server = LocalS3Server(data, log)
+    with server:
+        client = make_client(server.endpoint, 1)
+        key = next(keys)
+        client.put_object(Bucket=server.bucket, Key=key, Body=bodies[key])
+    with server:  # new ports, new credentials, a fresh master
+        client = make_client(server.endpoint, 1)
+        key = next(keys)
+        client.put_object(Bucket=server.bucket, Key=key, Body=bodies[key])
+        server.restart()
+        key = next(keys)
+        client.put_object(Bucket=server.bucket, Key=key, Body=bodies[key])
+        for key, body in bodies.items():
+            assert client.get_object(Bucket=server.bucket, Key=key)["Body"].read() == body
+    with server:
+        assert sorted(keys_under(make_client(server.endpoint, 1), server.bucket)) == sorted(bodies)
+    assert not [path.name for path in data.iterdir() if path.name.startswith("m") and path.is_dir()]
+    assert sorted(path.name for path in tmp_path.glob("weed.log*")) == ["weed.log", "weed.log.1"]
+    launches = [file.read_text().count("imgbench: ") for file in (log, tmp_path / "weed.log.1")]
+    assert launches == [1, 2]  # this start; the previous start and its restart; the first start is gone
+
+
+def keys_under(client, bucket: str) -> list[str]:
+    return [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", ())]
+
+
 def test_stop_leaves_no_process_socket_or_runtime_dir(tmp_path):
     with LocalS3Server(tmp_path / "data", tmp_path / "weed.log") as server:
         pid, ports, runtime = server.pid, server.ports, server._runtime_dir

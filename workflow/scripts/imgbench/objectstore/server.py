@@ -17,6 +17,14 @@ metadata (32 MiB), the S3 gateway's bucket and IAM caches and its reader buffers
 GETs is off by default (``-s3.cacheCapacityMB=0``). All of that dies with the process. The kernel's
 page cache of the data files (.dat, .idx, filerldb2/) survives it: ``restart(evict_page_cache=True)``
 drops it between stop and start, and the start then reads back only the indexes and metadata.
+
+What stays on disk between starts: the volumes and the filer's LevelDB (``filerldb2/``) under data_dir.
+The master keeps its Raft state in ``data_dir/m<master port>/``, a new directory for every start on new
+ports; it holds only the topology id and the highest volume id, which a fresh master learns again from
+the volume server's first heartbeat, so it is removed when the server stops (and any left by a killed
+one when the next starts). It cannot simply go to the runtime dir: ``-master.dir`` also moves the
+filer's LevelDB. The log keeps the current start's output and, in ``<log>.1``, the previous start's, so
+a store read hundreds of times does not grow it.
 """
 
 import os
@@ -164,6 +172,7 @@ class LocalS3Server:
         if self._process is not None:
             raise RuntimeError("the server is already running")
         self.credentials = generate_credentials()
+        self._rotate_log()
         for attempt in range(1, START_ATTEMPTS + 1):
             self.ports = allocate_ports()
             try:
@@ -200,6 +209,7 @@ class LocalS3Server:
             stop_group(self._process, self.stop_timeout_seconds)
             self._process = None
             self._remove_grpc_sockets()
+            self._remove_master_state()
         if self._runtime_dir is not None:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
@@ -260,6 +270,7 @@ class LocalS3Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         remove_orphaned_runtime_dirs()
+        self._remove_master_state()  # a killed server's; no other server runs on data_dir (its LevelDB lock)
         # In the temp dir, not data_dir: a socket's path may be 107 bytes at most.
         self._runtime_dir = Path(tempfile.mkdtemp(prefix=f"{RUNTIME_DIR_PREFIX}{os.getpid()}-"))
         argv = self._argv(binary)
@@ -289,6 +300,17 @@ class LocalS3Server:
             f"SeaweedFS's S3 endpoint {self.endpoint.url} did not answer within {self.ready_timeout_seconds} s; "
             f"its log {self.log_path} ends with:\n{self._log_tail(log_start)}"
         )
+
+    def _rotate_log(self) -> None:
+        """The previous start's log becomes <log>.1 (replacing the one before): two starts' output at most."""
+        if self.log_path.exists():
+            self.log_path.replace(self.log_path.with_name(self.log_path.name + ".1"))
+
+    def _remove_master_state(self) -> None:
+        """Remove the master's Raft directories m<port>/ (module docstring: nothing a start needs)."""
+        for path in self.data_dir.glob("m[0-9]*"):
+            if path.is_dir() and path.name[1:].isdigit():
+                shutil.rmtree(path, ignore_errors=True)
 
     def _remove_grpc_sockets(self) -> None:
         for service, port_name in GRPC_SOCKETS.items():
