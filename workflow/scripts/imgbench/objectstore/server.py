@@ -74,6 +74,8 @@ VOLUME_SIZE_LIMIT_MB = 1024  # pinned: weed mini would derive it from the disk's
 # concurrent PUTs and GETs, 1.2-3.0 s with 3 s).
 IDLE_TIMEOUT_SECONDS = 3
 START_ATTEMPTS = 3  # a free port can be taken between asking the OS and the server's bind
+# What the log says then: the bind's own error, or weed mini's check of its flags' ports before binding.
+PORT_TAKEN_SIGNS = ("address already in use", "Port allocation failed")
 LOG_TAIL_LINES = 15
 RUNTIME_DIR_PREFIX = "imgbench-weed-"  # then the parent's pid: sockets and HOME of one server
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule (weed mini skips a bad name)
@@ -286,7 +288,7 @@ class LocalS3Server:
         deadline = time.monotonic() + self.ready_timeout_seconds
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                if "address already in use" in self._log_since(log_start):
+                if any(sign in self._log_since(log_start) for sign in PORT_TAKEN_SIGNS):
                     raise _PortTaken
                 raise BenchmarkError(
                     f"SeaweedFS exited with code {self._process.returncode} while starting; "
