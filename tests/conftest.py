@@ -190,16 +190,18 @@ needs_weed = pytest.mark.skipif(weed_problem() is not None, reason=f"no usable S
 # (about 2.5 s), so s3+png and s3+raw alone took 165 s of contract tests; tests/test_s3_methods.py (about
 # 30 s) keeps the object store in the fast suite, and the full suite runs every pair's contract.
 S3_FAST_CODECS: set[str] = set()
+REMOTE_CONTAINERS = ("s3", "s3tar")  # containers whose stores live in a local S3 server
 
 
 def method_params(names, slow_codecs=()) -> list:
-    """Method names as pytest params: s3 pairs skip without a server, and those outside S3_FAST_CODECS and
+    """Method names as pytest params: s3 and s3tar pairs skip without a server, those outside S3_FAST_CODECS and
     pairs of slow_codecs are marked slow."""
     params = []
     for name in names:
         container, _, codec = name.rpartition("+")
-        marks = [needs_weed] if container == "s3" else []
-        if codec in slow_codecs or (container == "s3" and codec not in S3_FAST_CODECS):
+        remote = container in REMOTE_CONTAINERS
+        marks = [needs_weed] if remote else []
+        if codec in slow_codecs or (remote and codec not in S3_FAST_CODECS):
             marks.append(pytest.mark.slow)
         params.append(pytest.param(name, marks=marks) if marks else name)
     return params

@@ -205,7 +205,10 @@ def test_aliases_are_the_container_methods():
         assert methods.load(alias) is methods.load(name)
 
 
-@pytest.mark.parametrize("container", ["files", "lmdb", "hdf5", "tar", pytest.param("s3", marks=needs_weed)])
+REMOTE = [pytest.param(container, marks=needs_weed) for container in ("s3", "s3tar")]
+
+
+@pytest.mark.parametrize("container", ["files", "lmdb", "hdf5", "tar", *REMOTE])
 def test_a_store_read_with_another_codec_is_refused(container, source, tmp_path):
     path = store(methods.load(f"{container}+png1"), tmp_path / "store", source, 20)
     with pytest.raises(ValueError, match="encoded with png1, not qoi: store it again"):

@@ -41,6 +41,26 @@ def padded(size: int) -> int:
     return -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
 
 
+def add_member(tar: tarfile.TarFile, name: str, data: bytes, mtime: int) -> int:
+    """Add one member; return the offset of its data in the shard."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(data), mtime, 0o644
+    tar.addfile(info, io.BytesIO(data))
+    return tar.offset - padded(len(data))
+
+
+def add_sample(tar: tarfile.TarFile, index: int, extension: str, data: bytes, label: int, mtime: int) -> int:
+    """One image's members in WebDataset layout ({index:08d}.EXT, then .cls); the offset of its bytes."""
+    offset = add_member(tar, f"{index:08d}.{extension}", data, mtime)
+    add_member(tar, f"{index:08d}.cls", f"{int(label)}".encode("ascii"), mtime)
+    return offset
+
+
+def shard_bytes_per_image(encoded: int) -> int:
+    """Two members (image and label), each a 512-byte header and data padded to 512; the index entry."""
+    return 512 + padded(encoded) + 512 + 512 + INDEX_DTYPE.itemsize
+
+
 class Writer:
     def __init__(
         self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, shard_images: int, codec: Codec
@@ -69,21 +89,14 @@ class Writer:
         self.handle.close()  # when durable, close() fsyncs every shard
         self.shard = self.handle = self.tar = None
 
-    def _add(self, name: str, data: bytes) -> int:
-        """Add one member; return the offset of its data in the shard."""
-        info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = len(data), self.mtime, 0o644
-        self.tar.addfile(info, io.BytesIO(data))
-        return self.tar.offset - padded(len(data))
-
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
         for offset, (image, label) in enumerate(zip(images, labels, strict=True)):
             index = start + offset
             if index // self.shard_images != self.shard:
                 self._open_shard(index // self.shard_images)
             data = self.codec.encode(image)
-            self.index[index] = (self.shard, self._add(f"{index:08d}.{self.member}", data), len(data), label)
-            self._add(f"{index:08d}.cls", f"{int(label)}".encode("ascii"))
+            offset = add_sample(self.tar, index, self.member, data, label, self.mtime)
+            self.index[index] = (self.shard, offset, len(data), label)
 
     def close(self) -> None:
         self._close_shard()
@@ -167,15 +180,11 @@ class Reader:
 
 
 def method(codec: Codec) -> Method:
-    def bytes_per_image(image_bytes: int) -> int:
-        """Two members (image and label), each a 512-byte header and data padded to 512; the index entry."""
-        return 512 + padded(encoded_bytes(codec, image_bytes)) + 512 + 512 + INDEX_DTYPE.itemsize
-
     return Method(
         description=CONTAINER.description.format(codec=codec.name),
         writer=partial(Writer, codec=codec),
         reader=partial(Reader, codec=codec),
-        bytes_per_image=bytes_per_image,
+        bytes_per_image=lambda image_bytes: shard_bytes_per_image(encoded_bytes(codec, image_bytes)),
         encode=encoder(codec),
         decode=decoder(codec),
         codec=codec,
