@@ -196,3 +196,15 @@ def test_every_shipped_config_is_valid(path):
     """The configs the README and the config files' own comments tell users to run are accepted as they are."""
     checked = config.validate(config.load_file(path))
     assert checked["methods"] and checked["cutoffs"]
+
+
+def test_text_from_snakemakes_config_option_becomes_the_number_the_schema_wants():
+    """--config storage='{s3: {round_trip_ms: 5}}' reaches the config as text (Snakemake's YAML BaseLoader)."""
+    given = {"storage": {"s3": {"round_trip_ms": "5"}}, "cutoffs": ["10", "100"], "prime_memory": "false"}
+    given |= {"precision": "0.1", "seed": "1.5", "dataset": {"source": "cifar10"}}
+    converted = config.numbers_from_text(given)
+    assert converted["storage"] == {"s3": {"round_trip_ms": 5}} and converted["cutoffs"] == [10, 100]
+    assert converted["prime_memory"] is False and converted["precision"] == 0.1
+    assert converted["seed"] == "1.5" and converted["dataset"] == {"source": "cifar10"}  # left for validate
+    with pytest.raises(config.ConfigError, match="'seed'"):
+        config.validate(converted)

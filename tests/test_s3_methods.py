@@ -3,6 +3,7 @@ and reader (no server is ever left behind), concurrent GETs read back what was s
 both cache states verify every image."""
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,44 @@ def test_timed_reads_in_both_cache_states_verify_every_image(source, tmp_path):
     assert {row.cache for row in rows} == {CacheMode.COLD.value, CacheMode.WARM.value}
     assert all(row.cache_verified == 1 for row in rows), [(r.cache, r.resident_fraction) for r in rows]
     assert weed_processes(store) == []
+
+
+def test_a_round_trip_puts_the_proxy_between_client_and_server_and_the_stores_record_it(source, tmp_path):
+    """Settings.round_trip_ms reaches the service: clients talk to the proxy (every GET pays the delay), the
+    store's s3.json says at which delay it was written, and the proxy stops with the server."""
+    job = make_job("s3tar+png", source, round_trip_ms=20)
+    store = tmp_path / "store"
+    store.mkdir()
+    storing.store_once(job, store, 30, job.settings.options, Measurement())
+    assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 20
+    with job.method.serving(store, 20) as server:
+        served, upstream = service.served(store), f"--upstream 127.0.0.1:{server.ports['s3.port']} "
+        assert served.endpoint.url != server.endpoint.url and served.endpoint.credentials == server.credentials
+        assert len(proxies(upstream)) == 1
+        reader = job.method.reader(store)
+        try:
+            started = time.perf_counter()
+            reader.read(np.arange(3) * 2)  # three runs: three GETs
+            assert time.perf_counter() - started >= 3 * 0.020
+        finally:
+            reader.close()
+        with pytest.raises(RuntimeError, match="served at 20 ms, not 0"):
+            with job.method.serving(store, 0):
+                pass
+    assert weed_processes(store) == []
+    assert proxies(upstream) == []
+
+
+def proxies(upstream: str) -> list[str]:
+    """Command lines of live latency proxies in front of this upstream."""
+    return [argv for argv in command_lines() if "imgbench.objectstore.proxy" in argv and upstream in argv]
+
+
+def command_lines() -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            found.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found

@@ -1,6 +1,7 @@
 """The whole workflow, run for real by Snakemake in a temporary copy, on the synthetic archive served over
 HTTP on 127.0.0.1 (so the real download code runs), with small cutoffs."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -268,7 +269,8 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     patterns = {"kinds": ["parallel", "single_latency"], "cutoffs": [10], "batch_sizes": [1], "workers": [2],
                 "latency_reads": 5}  # fmt: skip
     config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns)
-    run_snakemake(workdir, "--cores", "1", "--configfile", write_config(workdir, config))
+    name = write_config(workdir, config)
+    run_snakemake(workdir, "--cores", "1", "--configfile", name)
     rows = read_csv(workdir / "results" / "timings.csv")
     s3 = [row for row in rows if row["method"] == "s3+png"]
     assert {(r["operation"], r["cache"]) for r in s3} >= {("store_many", ""), ("read_many", "warm"),
@@ -276,8 +278,18 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     assert {r["pattern"] for r in s3} >= {"sequential", "parallel", "single_latency", "first_image"}
     assert all(r["cache_verified"] == "1" for r in s3 if r["cache"])
     store = workdir / "results" / "stores" / "s3+png" / "10"
-    assert (store / "s3.json").is_file()
+    assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 0
+    assert json.loads((workdir / "results" / "environment.json").read_text())["config"]["storage"] == {
+        "s3": {"round_trip_ms": 0}
+    }
     assert processes_naming(workdir) == [], "a process still runs on the workflow's files"
+    # Another delay reruns the s3 jobs only (config/object-storage.yaml's command).
+    delayed = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {round_trip_ms: 5}}")
+    assert {rule: job_counts(delayed.stdout).get(rule) for rule in ("store", "read", "single")} == {
+        "store": 1,
+        "read": 1,
+        "single": 1,
+    }
 
 
 def processes_naming(path: Path) -> list[str]:

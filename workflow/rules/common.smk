@@ -23,7 +23,9 @@ try:
     loaded = imgbench_config.load_file(
         Path(workflow.basedir) / "config" / "config.yaml"
     )
-    merged = imgbench_config.validate(imgbench_config.merge(loaded, config))
+    merged = imgbench_config.validate(
+        imgbench_config.numbers_from_text(imgbench_config.merge(loaded, config))
+    )
     config.clear()
     config.update(merged)
     if config["patterns"]["kinds"] and not imgbench_config.pattern_cutoffs(config):
@@ -81,19 +83,33 @@ def method_options(method):
     return config["method_options"].get(method, {})
 
 
+def network_settings(*method_names):
+    """storage.s3.round_trip_ms (Settings.round_trip_ms) when one of the methods has a service (an S3
+    server): only their jobs rerun when it changes."""
+    if not any(imgbench_methods.load(name).service for name in method_names):
+        return {}
+    return {"round_trip_ms": config["storage"]["s3"]["round_trip_ms"]}
+
+
 def store_settings(wildcards):
     """Stores do not depend on the read cache modes: an edit of `cache` must not rerun them."""
-    return settings_for(int(wildcards.n_images), caches=[]) | {
-        "options": method_options(wildcards.method)
-    }
+    return (
+        settings_for(int(wildcards.n_images), caches=[])
+        | {"options": method_options(wildcards.method)}
+        | network_settings(wildcards.method)
+    )
 
 
 def read_settings(wildcards):
-    return settings_for(int(wildcards.n_images))
+    return settings_for(int(wildcards.n_images)) | network_settings(wildcards.method)
 
 
 def single_settings(wildcards):
-    return settings_for(1) | {"options": method_options(wildcards.method)}
+    return (
+        settings_for(1)
+        | {"options": method_options(wildcards.method)}
+        | network_settings(wildcards.method)
+    )
 
 
 def runtime_minutes(wildcards):
@@ -150,7 +166,7 @@ def compare_stores(wildcards):
 
 def compare_settings(wildcards):
     """Every method's settings but its options (in compare_options), and the comparison's own."""
-    return settings_for(int(wildcards.n_images))
+    return settings_for(int(wildcards.n_images)) | network_settings(*config["methods"])
 
 
 def raw_usage():

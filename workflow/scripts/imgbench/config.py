@@ -56,6 +56,38 @@ def merge(base: dict, overrides: dict) -> dict:
     return merged
 
 
+def numbers_from_text(config: dict, schema: dict | None = None) -> dict:
+    """Text where the schema wants a number, integer or boolean, converted in place (anything else is left
+    for validate to report). Snakemake's --config reads nested values with YAML's BaseLoader, as text:
+    ``--config storage='{s3: {round_trip_ms: 5}}'`` gives '5'."""
+    schema = load_schema() if schema is None else schema
+    for key, rule in schema.get("properties", {}).items():
+        value = config.get(key)
+        if isinstance(value, dict):
+            numbers_from_text(value, rule)
+        elif isinstance(value, list) and isinstance(rule.get("items"), dict):
+            config[key] = [_scalar_from_text(item, rule["items"]) for item in value]
+        elif key in config:
+            config[key] = _scalar_from_text(value, rule)
+    return config
+
+
+def _scalar_from_text(value, rule: dict):
+    if not isinstance(value, str):
+        return value
+    kind = rule.get("type")
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(value, value)
+    try:
+        if kind == "integer" or (kind == "number" and re.fullmatch(r"-?\d+", value)):
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        pass
+    return value
+
+
 def load_schema() -> dict:
     schema = yaml.safe_load(SCHEMA.read_text())
     schema["properties"]["dataset"]["properties"]["source"]["enum"] = datasets.accepted_names()

@@ -20,6 +20,7 @@ class Settings:
     seed: int
     prime_memory: bool
     options: dict = field(default_factory=dict)  # the method's writer options, defaults filled in
+    round_trip_ms: float = 0.0  # storage.s3.round_trip_ms, for methods with a service (Method.serving); else 0
     machine_id: str = ""  # environment.machine_id(), filled in by the job
 
     @classmethod
@@ -46,6 +47,7 @@ class Settings:
             "caches": tuple(checked["cache"]),
             "seed": checked["seed"],
             "prime_memory": checked["prime_memory"],
+            "round_trip_ms": checked["storage"]["s3"]["round_trip_ms"],
             "machine_id": "test",
         }
         return cls(**(values | changes))

@@ -39,7 +39,10 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     source = job.source
     chunks = job.overhead.each("chunks", source.chunks(n_images, job.chunk_images))
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
-    with gc_paused(), job.method.serving(path):  # the method's service (an S3 server) starts untimed
+    with (
+        gc_paused(),
+        job.method.serving(path, job.settings.round_trip_ms),
+    ):  # the method's service (an S3 server) starts untimed
         with measurement.timed():
             writer = job.method.writer(path, n_images, source.image_shape, job.durable, **options)
         try:

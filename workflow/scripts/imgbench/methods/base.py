@@ -40,8 +40,9 @@ empty_batch and gather_runs, are in _common.py):
   (``imgbench.methods.name_problem``); so that listing and loading methods stays cheap everywhere, a method
   imports its libraries inside its writer and reader, never at module level.
 - ``service`` (optional): a process the store needs while it is written or read, such as an object-store
-  server: ``service(path)`` is a context manager the harness enters around each writer (creation to close)
-  and each reader (open to close), outside the timers, with the store directory (``Method.serving``). A
+  server: ``service(path, round_trip_ms)`` is a context manager the harness enters around each writer
+  (creation to close) and each reader (open to close), outside the timers, with the store directory and
+  the network round trip its clients must see (``Method.serving``, Settings.round_trip_ms). A
   reader or writer finds what the service started from ``path`` (imgbench.objectstore.service); a method
   without one needs nothing around its writer and reader.
 
@@ -133,9 +134,10 @@ class Method:
             self.codec.decode_into(self.codec.encode(image), out[slot])
         return out
 
-    def serving(self, path: Path) -> AbstractContextManager:
-        """The method's service for the store at path, or nothing (enter it around a writer or reader)."""
-        return self.service(path) if self.service is not None else nullcontext()
+    def serving(self, path: Path, round_trip_ms: float = 0.0) -> AbstractContextManager:
+        """The method's service for the store at path, its clients round_trip_ms away, or nothing (enter it
+        around a writer or reader)."""
+        return self.service(path, round_trip_ms) if self.service is not None else nullcontext()
 
     def option_problems(self, given: Mapping[str, Any]) -> list[str]:
         """What is wrong with these options (unknown names, disallowed values), one sentence each."""

@@ -14,17 +14,33 @@ environment): nothing here writes them to a file or a log.
 A fresh server per opened reader means every read starts with the server's own caches empty (its needle
 index is reloaded from the .idx files at start, its metadata cache is cold); the page cache is whatever
 the harness's cache state made it (cache.ensure runs while no server is up).
+
+``round_trip_ms`` > 0 (the config's ``storage.s3.round_trip_ms``, Settings.round_trip_ms) puts a
+LatencyProxy between clients and the server, started and stopped with it: ``endpoint(path)`` is then the
+proxy's URL with the server's credentials, and every request and new connection pays that round trip.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DATA_DIR = "weed"
 LOG = "weed.log"
 BUCKET = "imgbench"
+PROXY_LOG = "proxy.log"
 
-_live: dict[Path, object] = {}  # store path (resolved) -> its running LocalS3Server
+
+@dataclass(frozen=True)
+class Served:
+    """What serves one store: the server, and the endpoint its clients use (direct or through the proxy)."""
+
+    server: object  # LocalS3Server
+    endpoint: object  # client.Endpoint
+    round_trip_ms: float
+
+
+_live: dict[Path, Served] = {}  # store path (resolved) -> what serves it
 
 
 def _key(path: Path) -> Path:
@@ -32,16 +48,26 @@ def _key(path: Path) -> Path:
 
 
 @contextmanager
-def serving(path: Path) -> Iterator[object]:
-    """A LocalS3Server on ``path/weed`` for the block (the one already serving path, if any)."""
+def serving(path: Path, round_trip_ms: float = 0.0) -> Iterator[object]:
+    """A LocalS3Server on ``path/weed`` for the block (the one already serving path, if any), behind a
+    LatencyProxy when round_trip_ms > 0; yields the server."""
     key = _key(path)
     if key in _live:  # a forked parallel worker, or a nested entry: the running server serves it
-        yield _live[key]
+        if _live[key].round_trip_ms != round_trip_ms:
+            raise RuntimeError(f"{path} is served at {_live[key].round_trip_ms} ms, not {round_trip_ms} ms")
+        yield _live[key].server
         return
-    from imgbench.objectstore.server import LocalS3Server  # boto3 only where a store needs it
+    from imgbench.objectstore.proxy import LatencyProxy  # boto3 only where a store needs it
+    from imgbench.objectstore.server import HOST, LocalS3Server
 
-    with LocalS3Server(key / DATA_DIR, key / LOG, bucket=BUCKET) as server:
-        _live[key] = server
+    with ExitStack() as stack:
+        server = stack.enter_context(LocalS3Server(key / DATA_DIR, key / LOG, bucket=BUCKET))
+        endpoint = server.endpoint
+        if round_trip_ms > 0:
+            upstream = (HOST, server.ports["s3.port"])
+            proxy = stack.enter_context(LatencyProxy(upstream, round_trip_ms, key / PROXY_LOG))
+            endpoint = replace(endpoint, url=proxy.url)
+        _live[key] = Served(server, endpoint, round_trip_ms)
         try:
             yield server
         finally:
@@ -50,6 +76,15 @@ def serving(path: Path) -> Iterator[object]:
 
 def server(path: Path):
     """The server serving the store at path; a clear error when nobody entered ``serving(path)``."""
+    return served(path).server
+
+
+def endpoint(path: Path):
+    """The endpoint clients of the store at path use: the server's, or the latency proxy's."""
+    return served(path).endpoint
+
+
+def served(path: Path) -> Served:
     try:
         return _live[_key(path)]
     except KeyError:

@@ -9,7 +9,8 @@ client per writer or reader (thread-safe, a pool of ``concurrency`` connections)
   when read; the labels are one object ``images/labels.u8`` (one byte per image) written at close and read
   when a reader opens, as files+CODEC keeps labels.csv (a GET per image stays one request).
 - ``s3.json`` in the store directory (a local file: the store's manifest, no credentials) records bucket,
-  prefix, codec, image shape, n_images, concurrency and the bucket's objects and bytes counted at close.
+  prefix, codec, image shape, n_images, concurrency, the round trip the store was written at
+  (``storage.s3.round_trip_ms``) and the bucket's objects and bytes counted at close.
 - ``concurrency``: requests in flight from one process (a thread pool), for the PUTs of a store and the GETs
   of a read; the reader takes it from s3.json. 1 is one request after another.
 - Durability: SeaweedFS acknowledges a PUT once its volume server has written the needle (not fsynced).
@@ -47,11 +48,12 @@ def image_key(index: int, codec: Codec) -> str:
 
 
 def _client(path: Path, concurrency: int):
+    """What serves the store (service.Served) and a client of its endpoint (through the proxy if any)."""
     from imgbench.objectstore import service
     from imgbench.objectstore.client import make_client
 
-    server = service.server(path)
-    return server, make_client(server.endpoint, max_pool_connections=concurrency)
+    served = service.served(path)
+    return served, make_client(served.endpoint, max_pool_connections=concurrency)
 
 
 def _pool(concurrency: int) -> ThreadPoolExecutor | None:
@@ -86,8 +88,8 @@ class Writer:
 
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.concurrency = concurrency
-        self.server, self.client = _client(self.path, concurrency)
-        self.bucket = self.server.bucket
+        self.served, self.client = _client(self.path, concurrency)
+        self.bucket = self.served.server.bucket
         ensure_bucket(self.client, self.bucket)
         self.labels = np.zeros(n_images, dtype=np.uint8)
         self.pool = _pool(concurrency)
@@ -110,7 +112,7 @@ class Writer:
         manifest = {
             "bucket": self.bucket, "prefix": PREFIX, "codec": self.codec.name, "n_images": len(self.labels),
             "image_shape": list(self.image_shape), "concurrency": self.concurrency,
-            "bucket_objects": held.objects, "bucket_bytes": held.bytes,
+            "round_trip_ms": self.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
         }  # fmt: skip
         (self.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
         self.client.close()
@@ -127,7 +129,7 @@ class Reader:
         if manifest["codec"] != codec.name:
             raise ValueError(f"{path} holds images encoded with {manifest['codec']}, not {codec.name}: store it again")
         self.image_shape, self.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
-        self.server, self.client = _client(self.path, self.concurrency)
+        self.served, self.client = _client(self.path, self.concurrency)
         self.bucket = manifest["bucket"]
         self.labels = np.frombuffer(self._get(LABELS_KEY), dtype=np.uint8)
         self.pool = _pool(self.concurrency)

@@ -79,8 +79,8 @@ class Writer:
 
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.shard_images, self.concurrency, self.member = shard_images, concurrency, codec.extension.lstrip(".")
-        self.server, self.client = _client(self.path, 1)
-        self.bucket = self.server.bucket
+        self.served, self.client = _client(self.path, 1)
+        self.bucket = self.served.server.bucket
         ensure_bucket(self.client, self.bucket)
         self.index = np.zeros(n_images, dtype=INDEX_DTYPE)
         self.mtime = int(time.time())
@@ -121,7 +121,8 @@ class Writer:
         manifest = {
             "bucket": self.bucket, "prefix": PREFIX, "codec": self.codec.name, "n_images": len(self.index),
             "image_shape": list(self.image_shape), "shard_images": self.shard_images,
-            "concurrency": self.concurrency, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
+            "concurrency": self.concurrency, "round_trip_ms": self.served.round_trip_ms,
+            "bucket_objects": held.objects, "bucket_bytes": held.bytes,
         }  # fmt: skip
         (self.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
         self.client.close()
@@ -138,7 +139,7 @@ class Reader:
         if manifest["codec"] != codec.name:
             raise ValueError(f"{path} holds images encoded with {manifest['codec']}, not {codec.name}: store it again")
         self.image_shape, self.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
-        self.server, self.client = _client(self.path, self.concurrency)
+        self.served, self.client = _client(self.path, self.concurrency)
         self.bucket = manifest["bucket"]
         body = self.client.get_object(Bucket=self.bucket, Key=INDEX_KEY)["Body"].read()
         self.index = np.load(io.BytesIO(body))
