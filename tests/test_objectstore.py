@@ -346,6 +346,9 @@ def test_killing_the_parent_stops_the_server(tmp_path, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell's background job starts with SIGINT ignored, and Python keeps an ignored SIGINT: give the
+        # parent the terminal's default, as a user's Ctrl-C finds it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         server_pid = int(parent.stdout.readline())
