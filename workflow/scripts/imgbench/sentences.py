@@ -5,9 +5,11 @@ import pandas as pd
 
 from imgbench.tables import label
 
+# In the order the sentences come: what the headline tables show first.
 PATTERN_WORDS = {"sequential": "in order", "random": "in random order", "batch": "in random batches",
-                 "parallel": "by parallel workers", "single_latency": "one random image at a time",
+                 "single_latency": "one random image at a time", "parallel": "by worker processes",
                  "first_image": "open and read the first image"}  # fmt: skip
+CACHE_ORDER = {"": 0, "warm": 1, "cold": 2}
 FLOOR = "npy"
 
 
@@ -18,8 +20,11 @@ def floor_sentences(summary: pd.DataFrame) -> list[str]:
     timed = summary[summary["operation"].isin(["store_many", "read_many"])
                     & ~summary["pattern"].isin(["encode_only", "decode_only"])]  # fmt: skip
     keys = ["operation", "pattern", "cache", "batch_size", "workers"]
+    groups = sorted(timed.groupby(keys), key=lambda group: (
+        group[0][0] != "store_many", list(PATTERN_WORDS).index(group[0][1]) if group[0][1] in PATTERN_WORDS else 99,
+        CACHE_ORDER.get(group[0][2], 3), group[0][3], group[0][4]))  # fmt: skip
     lines = []
-    for (operation, pattern, cache, batch, workers), rows in timed.groupby(keys, sort=True):
+    for (operation, pattern, cache, batch, workers), rows in groups:
         floor_counts = rows.loc[rows["method"] == FLOOR, "n_images"]
         if floor_counts.empty or rows["method"].nunique() < 2:
             continue
@@ -28,8 +33,8 @@ def floor_sentences(summary: pd.DataFrame) -> list[str]:
         what = "Stores" if operation == "store_many" else f"Reads, {cache} cache, {PATTERN_WORDS.get(pattern, pattern)}"
         if batch:
             what += f" of {batch}"
-        if workers > 1:
-            what += f", {workers} workers"
+        if pattern == "parallel":
+            what += f", {workers} worker{'s' if workers > 1 else ''}"
         ratios = ", ".join(f"{label(r.method)} {r.ratio_to_npy:.3g}×" for r in at_n.itertuples())
         lines.append(f"{what}, {n:,} images, in multiples of {FLOOR}'s time: {ratios}.")
     return lines
