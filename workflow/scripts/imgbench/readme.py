@@ -28,13 +28,13 @@ def load(results: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 def methods_table() -> str:
     """The registry in three tables: the plain methods, the containers (each with every codec), the codecs;
-    each method and container with advice.WHEN_TO_USE."""
+    each method and container with its advice (imgbench/advice.py)."""
     lines = ["| method | what it stores | when to use it |", "|---|---|---|"]
-    lines += [f"| `{name}` | {methods.load(name).description} | {advice.WHEN_TO_USE.get(name, '')} |"
+    lines += [f"| `{name}` | {methods.load(name).description} | {advice.METHODS.get(name, '')} |"
               for name in methods.plain()]  # fmt: skip
     lines += ["", "| container (method `CONTAINER+CODEC`) | what it stores | when to use it |", "|---|---|---|"]
     lines += [f"| `{name}` | {containers.load(name).description.format(codec='CODEC')} | "
-              f"{advice.WHEN_TO_USE.get(name, '')} |" for name in containers.available()]  # fmt: skip
+              f"{advice.CONTAINERS.get(name, '')} |" for name in containers.available()]  # fmt: skip
     lines += ["", "| codec | lossless | library | what it does |", "|---|---|---|---|"]
     for name in codecs.available():
         codec = codecs.load(name)
