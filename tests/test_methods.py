@@ -1,6 +1,7 @@
 """The contract every storage method must keep (methods/base.py), run against every registered method, every
 container+codec pair included, at CIFAR's 32x32x3 and at a non-square shape."""
 
+import dataclasses
 import importlib
 import os
 import subprocess
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import make_job, method_params, needs_weed
-from imgbench import codecs, methods, reading, storing, usage
+from imgbench import codecs, decoding, methods, storing, usage
 from imgbench.errors import RetryStore
 from imgbench.methods import containers
 from imgbench.methods.base import Method, Option, contract_problems
@@ -186,7 +187,7 @@ def test_encoding_and_decoding_are_timed_apart_where_a_method_encodes(method, so
     """Methods that encode (codecs, pickles, records) declare encode and decode; their rows split a store's and
     a read's time into the codec and the rest."""
     job = make_job(method, source, min_repeats=2, max_repeats=2, warmup_runs=1, chunk_images=64)
-    rows = storing.measure_encoding(job, 100) + reading.measure_decoding(job, 100)
+    rows = storing.measure_encoding(job, 100) + decoding.measure_decoding(job, 100)
     if job.method.encode is None:
         assert rows == []
         return
@@ -222,3 +223,19 @@ def test_each_method_module_defines_its_method_and_each_container_its_container(
     for name in containers.available():
         assert isinstance(importlib.import_module(f"imgbench.methods.containers.{name}").CONTAINER, Container)
     assert len(methods.paired()) == len(containers.available()) * len(codecs.available())
+
+
+@pytest.mark.parametrize(("budget", "encodes"), [(512 << 20, 2), (0, 8)], ids=["records kept", "made per sample"])
+def test_decoding_alone_within_and_beyond_the_records_budget(source, monkeypatch, budget, encodes):
+    """decode_only samples decode the same chunks whether the records were made once (2 chunks) or again for
+    each of the 4 samples (warm-up included): the budget decides."""
+    monkeypatch.setattr(decoding, "RECORDS_BUDGET_BYTES", budget)
+    job = make_job("lmdb+png", source, min_repeats=3, max_repeats=3, warmup_runs=1, chunk_images=64)
+    calls = []
+    encode = job.method.encode
+    job.method = dataclasses.replace(
+        job.method, encode=lambda images, labels: calls.append(1) or encode(images, labels)
+    )
+    rows = decoding.measure_decoding(job, 100)
+    assert [(r.pattern, r.warmup) for r in rows] == [(PatternName.DECODE_ONLY, w) for w in (1, 0, 0, 0)]
+    assert all(r.seconds > 0 for r in rows) and len(calls) == encodes

@@ -26,7 +26,7 @@ from imgbench.fsutil import files_under
 from imgbench.measurement import Job, Measurement, Sampled
 from imgbench.memory import prime_rest, read_need, worth_priming
 from imgbench.progress import progress
-from imgbench.rows import Operation, PatternName, Row
+from imgbench.rows import PatternName, Row
 from imgbench.timer import Stopwatch, gc_paused
 from imgbench.verify import Verifier
 
@@ -171,34 +171,6 @@ def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str,
         read_parallel(job, path, batches, pattern.workers, where, measurement)
         return {}
     return read_batches(job, path, batches, where, measurement)
-
-
-def measure_decoding(job: Job, n_images: int) -> list[Row]:
-    """The method's decoding alone (method.decode, in memory, no I/O) of the records its encoding gives for the
-    same images, in the same chunks as its read: read_many rows with pattern decode_only (no cache state).
-    The records are made outside the timer. Methods that store raw pixels decode nothing and get no rows."""
-    method, settings = job.method, job.settings
-    if method.decode is None:
-        return []
-    rows, sampled = [], Sampled(settings)
-
-    def run(loops: int) -> Measurement:
-        measurement = Measurement()
-        with gc_paused():
-            for _start, images, labels in job.overhead.each("chunks", job.source.chunks(n_images, job.chunk_images)):
-                with job.overhead("encode"):
-                    records = method.encode(images, labels)
-                for _loop in range(loops):
-                    with measurement.timed():
-                        method.decode(records, job.source.image_shape)
-                del records
-        return measurement
-
-    while not sampled.done:
-        measurement, loops, warmup = sampled.step(run)
-        rows.append(job.row(measurement, Operation.READ_MANY, n_images, sampled.repeat - 1, warmup, loops,
-                            pattern=PatternName.DECODE_ONLY))  # fmt: skip
-    return rows
 
 
 class ReadSample:
