@@ -202,7 +202,7 @@ def test_a_full_disk_during_a_store_says_so_and_frees_the_space(tmp_path, archiv
         assert "is full: storing 4000 images with hdf5 failed" in result.stderr, result.stderr[-3000:]
         assert "Error recording metadata" not in result.stderr + result.stdout
         assert repeats.leftover_repeats(stores) == []
-        assert "4000" not in os.listdir(stores / "hdf5")
+        assert not (stores / "hdf5" / "4000").exists()  # stores/hdf5/ itself exists only if "single" ran first
     finally:
         subprocess.run(["umount", str(stores)], check=False)
 
