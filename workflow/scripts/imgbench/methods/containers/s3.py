@@ -103,21 +103,10 @@ class Writer:
         self.labels[start : start + len(labels)] = labels
 
     def close(self) -> None:
-        from imgbench.objectstore.bucket import usage
-
         if self.pool is not None:
             self.pool.shutdown()
         self.client.put_object(Bucket=self.bucket, Key=LABELS_KEY, Body=self.labels.tobytes())
-        held = usage(self.client, self.bucket, PREFIX + "/")
-        manifest = {
-            "bucket": self.bucket, "prefix": PREFIX, "codec": self.codec.name, "n_images": len(self.labels),
-            "image_shape": list(self.image_shape), "concurrency": self.concurrency,
-            "round_trip_ms": self.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
-        }  # fmt: skip
-        (self.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
-        self.client.close()
-        if self.durable:
-            _fsync_present(self.path)
+        finish_store(self, PREFIX, len(self.labels))
 
 
 class Reader:
@@ -125,12 +114,7 @@ class Reader:
 
     def __init__(self, path: Path, codec: Codec):
         self.path, self.codec = Path(path), codec
-        manifest = json.loads((self.path / MANIFEST).read_text())
-        if manifest["codec"] != codec.name:
-            raise ValueError(f"{path} holds images encoded with {manifest['codec']}, not {codec.name}: store it again")
-        self.image_shape, self.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
-        self.served, self.client = _client(self.path, self.concurrency)
-        self.bucket = manifest["bucket"]
+        open_store(self)
         self.labels = np.frombuffer(self._get(LABELS_KEY), dtype=np.uint8)
         self.pool = _pool(self.concurrency)
 
@@ -179,3 +163,33 @@ def method(codec: Codec) -> Method:
 
 CONTAINER = Container("one {codec} object per image in a local S3 server (SeaweedFS), labels in one object",
                       method)  # fmt: skip
+
+
+def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
+    """A remote writer's last step: s3.json (what the reader needs, the bucket's objects and bytes under
+    prefix), the client closed, and with durability every file of the server's data directory synced."""
+    from imgbench.objectstore.bucket import usage
+
+    held = usage(writer.client, writer.bucket, prefix + "/")
+    manifest = {
+        "bucket": writer.bucket, "prefix": prefix, "codec": writer.codec.name, "n_images": n_images,
+        "image_shape": list(writer.image_shape), **extra, "concurrency": writer.concurrency,
+        "round_trip_ms": writer.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
+    }  # fmt: skip
+    (writer.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
+    writer.client.close()
+    if writer.durable:
+        _fsync_present(writer.path)
+
+
+def open_store(reader) -> dict:
+    """A remote reader's first step: its s3.json checked against its codec, the shape, concurrency, bucket and
+    a client on the store's server set on reader; the manifest returned."""
+    manifest = json.loads((reader.path / MANIFEST).read_text())
+    if manifest["codec"] != reader.codec.name:
+        raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not {reader.codec.name}: "
+                         "store it again")  # fmt: skip
+    reader.image_shape, reader.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
+    reader.served, reader.client = _client(reader.path, reader.concurrency)
+    reader.bucket = manifest["bucket"]
+    return manifest

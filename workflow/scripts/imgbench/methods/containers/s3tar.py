@@ -14,7 +14,6 @@ opens, as a WebDataset loader fetches a shard index before its first sample.
 """
 
 import io
-import json
 import tarfile
 import time
 from functools import partial
@@ -28,7 +27,7 @@ from .._common import empty_batch
 from .._records import decoder, encoded_bytes, encoder
 from ..base import Method, Option
 from . import Container
-from .s3 import MANIFEST, REQUIRES, _client, _fsync_present, _pool, _run
+from .s3 import REQUIRES, _client, _pool, _run, finish_store, open_store
 from .tar import INDEX_DTYPE, add_sample, shard_bytes_per_image, shard_name
 
 PREFIX = "shards"
@@ -111,23 +110,11 @@ class Writer:
                                  len(data), label)  # fmt: skip
 
     def close(self) -> None:
-        from imgbench.objectstore.bucket import usage
-
         self._put_shard()
         index = io.BytesIO()
         np.save(index, self.index)
         self.client.put_object(Bucket=self.bucket, Key=INDEX_KEY, Body=index.getvalue())
-        held = usage(self.client, self.bucket, PREFIX + "/")
-        manifest = {
-            "bucket": self.bucket, "prefix": PREFIX, "codec": self.codec.name, "n_images": len(self.index),
-            "image_shape": list(self.image_shape), "shard_images": self.shard_images,
-            "concurrency": self.concurrency, "round_trip_ms": self.served.round_trip_ms,
-            "bucket_objects": held.objects, "bucket_bytes": held.bytes,
-        }  # fmt: skip
-        (self.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
-        self.client.close()
-        if self.durable:
-            _fsync_present(self.path)
+        finish_store(self, PREFIX, len(self.index), shard_images=self.shard_images)
 
 
 class Reader:
@@ -135,12 +122,7 @@ class Reader:
 
     def __init__(self, path: Path, codec: Codec):
         self.path, self.codec = Path(path), codec
-        manifest = json.loads((self.path / MANIFEST).read_text())
-        if manifest["codec"] != codec.name:
-            raise ValueError(f"{path} holds images encoded with {manifest['codec']}, not {codec.name}: store it again")
-        self.image_shape, self.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
-        self.served, self.client = _client(self.path, self.concurrency)
-        self.bucket = manifest["bucket"]
+        open_store(self)
         body = self.client.get_object(Bucket=self.bucket, Key=INDEX_KEY)["Body"].read()
         self.index = np.load(io.BytesIO(body))
         self.pool = _pool(self.concurrency)
