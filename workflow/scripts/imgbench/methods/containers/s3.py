@@ -137,10 +137,7 @@ class Reader:
         return images, self.labels[indices]
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-        self.client.close()
+        close_reader(self)
 
 
 def method(codec: Codec) -> Method:
@@ -193,3 +190,11 @@ def open_store(reader) -> dict:
     reader.served, reader.client = _client(reader.path, reader.concurrency)
     reader.bucket = manifest["bucket"]
     return manifest
+
+
+def close_reader(reader) -> None:
+    """A remote reader's close: its thread pool, then its client (the server is the service's to stop)."""
+    if reader.pool is not None:
+        reader.pool.shutdown()
+        reader.pool = None
+    reader.client.close()

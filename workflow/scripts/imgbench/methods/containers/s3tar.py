@@ -27,7 +27,7 @@ from .._common import empty_batch
 from .._records import decoder, encoded_bytes, encoder
 from ..base import Method, Option
 from . import Container
-from .s3 import REQUIRES, _client, _pool, _run, finish_store, open_store
+from .s3 import REQUIRES, _client, _pool, _run, close_reader, finish_store, open_store
 from .tar import INDEX_DTYPE, add_sample, shard_bytes_per_image, shard_name
 
 PREFIX = "shards"
@@ -149,10 +149,7 @@ class Reader:
         return images, entries["label"].copy()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-        self.client.close()
+        close_reader(self)
 
 
 def method(codec: Codec) -> Method:
