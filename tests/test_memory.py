@@ -4,6 +4,7 @@ import os
 import resource
 
 import numpy as np
+import pytest
 
 from conftest import make_job
 from imgbench import memory, reading, storing
@@ -42,7 +43,11 @@ def test_a_measurements_peak_is_its_own_not_the_jobs_so_far():
     held = np.ones(16 << 20, dtype=np.uint8)
     resident, private = measurement.memory.result()
     assert private >= memory.private_rss_bytes() - (1 << 20) and private < baseline + (128 << 20)
-    assert resident < memory.private_rss_bytes() + (200 << 20)  # not the 256 MiB peak of before
+    if not measurement.memory.reset_worked:
+        pytest.skip("this kernel refuses /proc/self/clear_refs: the resident peak is the process's so far")
+    # resident counts the pages of mapped libraries too (over 200 MiB once pyarrow and lance are loaded),
+    # so it is bounded by the process's resident size now, not by its private memory
+    assert resident < memory.kib_field("/proc/self/status", "VmRSS") + (128 << 20)  # not the 256 MiB of before
     del held
 
 
