@@ -169,7 +169,7 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
 
     held = usage(writer.client, writer.bucket, prefix + "/")
     manifest = {
-        "bucket": writer.bucket, "prefix": prefix, "codec": writer.codec.name, "n_images": n_images,
+        "bucket": writer.bucket, "prefix": prefix, "codec": codec_name(writer.codec), "n_images": n_images,
         "image_shape": list(writer.image_shape), **extra, "concurrency": writer.concurrency,
         "round_trip_ms": writer.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
     }  # fmt: skip
@@ -182,14 +182,25 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
 def open_store(reader) -> dict:
     """A remote reader's first step: its s3.json checked against its codec, the shape, concurrency, bucket and
     a client on the store's server set on reader; the manifest returned."""
-    manifest = json.loads((reader.path / MANIFEST).read_text())
-    if manifest["codec"] != reader.codec.name:
-        raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not {reader.codec.name}: "
-                         "store it again")  # fmt: skip
-    reader.image_shape, reader.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
+    manifest = read_manifest(reader)
     reader.served, reader.client = _client(reader.path, reader.concurrency)
+    return manifest
+
+
+def read_manifest(reader) -> dict:
+    """The store's s3.json, checked against reader.codec (None: raw pixels in a format's own layout); sets
+    image_shape, concurrency and bucket on reader (for readers that reach the bucket with another client)."""
+    manifest = json.loads((reader.path / MANIFEST).read_text())
+    if manifest["codec"] != codec_name(reader.codec):
+        raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not "
+                         f"{codec_name(reader.codec)}: store it again")  # fmt: skip
+    reader.image_shape, reader.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
     reader.bucket = manifest["bucket"]
     return manifest
+
+
+def codec_name(codec: Codec | None) -> str | None:
+    return codec.name if codec is not None else None
 
 
 def close_reader(reader) -> None:
