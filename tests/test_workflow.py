@@ -264,22 +264,25 @@ def test_hand_placed_archive_is_used_and_checked(tmp_path, archive):
 
 @needs_weed
 def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server):
-    """s3+png through every rule: its server started around each store and read (a parallel read's workers
-    sharing one), every read verified, and no server left running."""
+    """s3+png and s3parquet through every rule: the server started around each store and read (a parallel
+    read's workers sharing one, forked after the same job's sequential read used S3), every read verified,
+    and no server, proxy or job process left running (a job that used pyarrow's S3 exits)."""
     workdir = copy_workflow(tmp_path / "wf")
     patterns = {"kinds": ["parallel", "single_latency"], "cutoffs": [10], "batch_sizes": [1], "workers": [2],
                 "latency_reads": 5}  # fmt: skip
-    config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns)
+    remote_methods = ["s3+png", "s3parquet"]
+    config = make_config(archive, http_server, methods=["npy", *remote_methods], cutoffs=[10], patterns=patterns)
     name = write_config(workdir, config)
     run_snakemake(workdir, "--cores", "1", "--configfile", name)
     rows = read_csv(workdir / "results" / "timings.csv")
-    s3 = [row for row in rows if row["method"] == "s3+png"]
-    assert {(r["operation"], r["cache"]) for r in s3} >= {("store_many", ""), ("read_many", "warm"),
-                                                         ("read_many", "cold")}  # fmt: skip
-    assert {r["pattern"] for r in s3} >= {"sequential", "parallel", "single_latency", "first_image"}
-    assert all(r["cache_verified"] == "1" for r in s3 if r["cache"])
-    store = workdir / "results" / "stores" / "s3+png" / "10"
-    assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 0
+    for method in remote_methods:
+        s3 = [row for row in rows if row["method"] == method]
+        assert {(r["operation"], r["cache"]) for r in s3} >= {("store_many", ""), ("read_many", "warm"),
+                                                             ("read_many", "cold")}, method  # fmt: skip
+        assert {r["pattern"] for r in s3} >= {"sequential", "parallel", "single_latency", "first_image"}, method
+        assert all(r["cache_verified"] == "1" for r in s3 if r["cache"]), method
+        store = workdir / "results" / "stores" / method / "10"
+        assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 0
     assert json.loads((workdir / "results" / "environment.json").read_text())["config"]["storage"] == {
         "s3": {"round_trip_ms": 0}
     }
@@ -287,9 +290,9 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     # Another delay reruns the s3 jobs only (config/object-storage.yaml's command).
     delayed = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {round_trip_ms: 5}}")
     assert {rule: job_counts(delayed.stdout).get(rule) for rule in ("store", "read", "single")} == {
-        "store": 1,
-        "read": 1,
-        "single": 1,
+        "store": len(remote_methods),
+        "read": len(remote_methods),
+        "single": len(remote_methods),
     }
 
 
