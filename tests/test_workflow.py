@@ -266,8 +266,8 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     """s3+png through every rule: its server started around each store and read (a parallel read's workers
     sharing one), every read verified, and no server left running."""
     workdir = copy_workflow(tmp_path / "wf")
-    patterns = {"kinds": ["parallel", "single_latency"], "cutoffs": [10], "batch_sizes": [1], "workers": [2],
-                "latency_reads": 5}  # fmt: skip
+    patterns = {"kinds": ["parallel", "concurrency", "single_latency"], "cutoffs": [10], "batch_sizes": [1],
+                "workers": [2], "concurrency": [1, 4], "latency_reads": 5}  # fmt: skip
     config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns)
     name = write_config(workdir, config)
     run_snakemake(workdir, "--cores", "1", "--configfile", name)
@@ -277,6 +277,10 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
                                                          ("read_many", "cold")}  # fmt: skip
     assert {r["pattern"] for r in s3} >= {"sequential", "parallel", "single_latency", "first_image"}
     assert all(r["cache_verified"] == "1" for r in s3 if r["cache"])
+    # Requests in flight: reads at each level, stores at the level other than the store's own (1).
+    in_flight = {(r["operation"], r["cache"], r["concurrency"]) for r in s3 if r["pattern"] == "concurrency"}
+    assert in_flight == {("store_many", "", "4")} | {("read_many", c, n) for c in ("warm", "cold") for n in "14"}
+    assert not [r for r in rows if r["method"] == "npy" and r["pattern"] == "concurrency"]
     store = workdir / "results" / "stores" / "s3+png" / "10"
     assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 0
     assert json.loads((workdir / "results" / "environment.json").read_text())["config"]["storage"] == {

@@ -91,12 +91,35 @@ def network_settings(*method_names):
     return {"round_trip_ms": config["storage"]["s3"]["round_trip_ms"]}
 
 
+def concurrency_levels(method, operation, n_images):
+    """patterns.concurrency where the concurrency pattern runs (patterns.kinds, at patterns.cutoffs) and
+    the method varies its requests in flight for operation (Method.concurrency); else none.
+    """
+    extra = config["patterns"]
+    measured_here = n_images in imgbench_config.pattern_cutoffs(config)
+    if "concurrency" not in extra["kinds"] or not measured_here:
+        return []
+    if not imgbench_methods.load(method).varies_concurrency(operation):
+        return []
+    return list(extra["concurrency"])
+
+
+def store_concurrency(method, n_images):
+    """The store's levels other than its own concurrency option (its store_many rows measure that one)."""
+    levels = concurrency_levels(method, "store", n_images)
+    if not levels:
+        return {}
+    options = imgbench_methods.load(method).with_defaults(method_options(method))
+    return {"store_concurrency": [c for c in levels if c != options["concurrency"]]}
+
+
 def store_settings(wildcards):
     """Stores do not depend on the read cache modes: an edit of `cache` must not rerun them."""
     return (
         settings_for(int(wildcards.n_images), caches=[])
         | {"options": method_options(wildcards.method)}
         | network_settings(wildcards.method)
+        | store_concurrency(wildcards.method, int(wildcards.n_images))
     )
 
 
@@ -134,6 +157,10 @@ def read_patterns(wildcards):
             ]
         elif kind == "parallel":
             patterns += [{"name": "parallel", "workers": k} for k in extra["workers"]]
+        elif kind == "concurrency":
+            n_images = int(wildcards.n_images)
+            levels = concurrency_levels(wildcards.method, "read", n_images)
+            patterns += [{"name": "concurrency", "concurrency": c} for c in levels]
         elif kind == "single_latency":
             patterns.append({"name": "single_latency", "reads": extra["latency_reads"]})
         else:

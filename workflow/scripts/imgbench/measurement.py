@@ -71,6 +71,8 @@ class Job:
         op_images = fields.pop("op_images", n_images)
         values = {
             "pattern": PatternName.SEQUENTIAL.value, "batch_size": 0, "workers": 1, "cache": None,
+            "concurrency": self.settings.options.get("concurrency", 0) if self.method.concurrency else 0,
+            "round_trip_ms": self.settings.round_trip_ms,
             "p50_seconds": None, "p95_seconds": None, "p99_seconds": None, "resident_fraction": None,
             "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,
         } | fields  # fmt: skip

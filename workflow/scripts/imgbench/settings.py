@@ -21,11 +21,13 @@ class Settings:
     prime_memory: bool
     options: dict = field(default_factory=dict)  # the method's writer options, defaults filled in
     round_trip_ms: float = 0.0  # storage.s3.round_trip_ms, for methods with a service (Method.serving); else 0
+    store_concurrency: tuple[int, ...] = ()  # patterns.concurrency for methods that vary it at store, at its cutoffs
     machine_id: str = ""  # environment.machine_id(), filled in by the job
 
     @classmethod
     def from_params(cls, params: dict, machine_id: str) -> "Settings":
-        return cls(**{**params, "caches": tuple(params["caches"]), "machine_id": machine_id})
+        given = {"caches": tuple(params["caches"]), "store_concurrency": tuple(params.get("store_concurrency", ()))}
+        return cls(**{**params, **given, "machine_id": machine_id})
 
     def sampler(self):
         """A fresh adaptive sampler for one measurement, with these settings."""

@@ -71,8 +71,8 @@ class StoreAttempts:
     """Samples of stores into fresh directories, redone from empty when a method had to grow (RetryStore).
     The grown options are kept for the later samples of the job, so that only the first pays for growing."""
 
-    def __init__(self, job: Job):
-        self.job, self.options = job, dict(job.settings.options)
+    def __init__(self, job: Job, options: dict):
+        self.job, self.options = job, dict(options)
 
     def sample(self, targets: list[Path], n_images: int, prime_bytes: int = 0, previous: Path | None = None):
         """One store into each of targets, timed as one measurement. With prime_bytes, the previous sample's
@@ -126,16 +126,22 @@ def measure_encoding(job: Job, n_images: int) -> list[Row]:
     return rows
 
 
-def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None) -> list[Row]:
+def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None,
+                  concurrency: int = 0) -> list[Row]:  # fmt: skip
     """Warm-ups and samples (measurement.Sampled), each store into a new empty directory beside path; the last
-    becomes path.
+    becomes path. With concurrency, the method's stores at that many requests in flight (Method.concurrency),
+    rows of pattern concurrency, every directory removed at the end: path stays the job's main store.
 
     Short samples (memory.worth_priming) first evict the previous sample's pages from the page cache and prime
     what that does not cover. at_least, when known (the method's encoding alone, measure_encoding), stands in
     for the warm-up's previous time: a store that cannot be short is not primed before its warm-up either.
     """
     path, rows, done, samples = Path(path), [], [], []  # done: every directory stored into; samples: per sample
-    attempts, sampled, previous = StoreAttempts(job), Sampled(job.settings), at_least
+    options, fields = dict(job.settings.options), {}
+    if concurrency:
+        options["concurrency"], path = concurrency, path.with_name(f"{path.name}.concurrency-{concurrency}")
+        fields = {"pattern": PatternName.CONCURRENCY, "concurrency": concurrency}
+    attempts, sampled, previous = StoreAttempts(job, options), Sampled(job.settings), at_least
 
     def run(loops: int) -> Measurement:
         targets = [repeat_dir(path, len(done) + k) for k in range(loops)]
@@ -150,7 +156,7 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
         while not sampled.done:
             measurement, loops, warmup = sampled.step(run)
             previous = measurement.seconds
-            rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops))
+            rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops, **fields))
             if len(samples) > 2 and len(os.listdir(done[-1])) < FEW_FILES:
                 with job.overhead("delete"):
                     remove_trees(samples[-3])
@@ -165,9 +171,12 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
             ) from error
         raise
     with job.overhead("delete"):
-        remove_trees([path])
-        os.replace(done[-1], path)
-        remove_trees(done[:-1])
+        if concurrency:
+            remove_trees(done)
+        else:
+            remove_trees([path])
+            os.replace(done[-1], path)
+            remove_trees(done[:-1])
     with job.overhead("sync"):
         os.sync()  # the deletions' writeback is this job's, not the next one's
     return rows

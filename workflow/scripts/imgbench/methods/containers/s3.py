@@ -12,7 +12,8 @@ client per writer or reader (thread-safe, a pool of ``concurrency`` connections)
   prefix, codec, image shape, n_images, concurrency, the round trip the store was written at
   (``storage.s3.round_trip_ms``) and the bucket's objects and bytes counted at close.
 - ``concurrency``: requests in flight from one process (a thread pool), for the PUTs of a store and the GETs
-  of a read; the reader takes it from s3.json. 1 is one request after another.
+  of a read; the reader takes it from s3.json unless opened with another (the ``concurrency`` read
+  pattern). 1 is one request after another.
 - Durability: SeaweedFS acknowledges a PUT once its volume server has written the needle (not fsynced).
   With durable, close fsyncs every file below the store directory (volumes, indexes, the filer's LevelDB)
   while the server still runs; what the server writes when it stops afterwards is its own housekeeping.
@@ -112,9 +113,9 @@ class Writer:
 class Reader:
     """Reads s3.json and the labels object at open; an image is one GET plus a decode."""
 
-    def __init__(self, path: Path, codec: Codec):
+    def __init__(self, path: Path, codec: Codec, concurrency: int | None = None):
         self.path, self.codec = Path(path), codec
-        open_store(self)
+        open_store(self, concurrency)
         self.labels = np.frombuffer(self._get(LABELS_KEY), dtype=np.uint8)
         self.pool = _pool(self.concurrency)
 
@@ -155,6 +156,7 @@ def method(codec: Codec) -> Method:
         options=OPTIONS,
         requires=REQUIRES,
         service=serving,
+        concurrency=("store", "read"),
     )
 
 
@@ -179,14 +181,17 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
         _fsync_present(writer.path)
 
 
-def open_store(reader) -> dict:
-    """A remote reader's first step: its s3.json checked against its codec, the shape, concurrency, bucket and
-    a client on the store's server set on reader; the manifest returned."""
+def open_store(reader, concurrency: int | None = None) -> dict:
+    """A remote reader's first step: its s3.json checked against its codec, the shape, concurrency (the
+    store's, unless given), bucket and a client on the store's server set on reader; the manifest returned."""
     manifest = json.loads((reader.path / MANIFEST).read_text())
     if manifest["codec"] != reader.codec.name:
         raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not {reader.codec.name}: "
                          "store it again")  # fmt: skip
-    reader.image_shape, reader.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
+    if concurrency is not None and concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    reader.image_shape = tuple(manifest["image_shape"])
+    reader.concurrency = manifest["concurrency"] if concurrency is None else concurrency
     reader.served, reader.client = _client(reader.path, reader.concurrency)
     reader.bucket = manifest["bucket"]
     return manifest

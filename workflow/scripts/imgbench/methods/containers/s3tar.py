@@ -120,9 +120,9 @@ class Writer:
 class Reader:
     """Reads s3.json and the index object at open; a read is one ranged GET per run plus the decodes."""
 
-    def __init__(self, path: Path, codec: Codec):
+    def __init__(self, path: Path, codec: Codec, concurrency: int | None = None):
         self.path, self.codec = Path(path), codec
-        open_store(self)
+        open_store(self, concurrency)
         body = self.client.get_object(Bucket=self.bucket, Key=INDEX_KEY)["Body"].read()
         self.index = np.load(io.BytesIO(body))
         self.pool = _pool(self.concurrency)
@@ -167,6 +167,7 @@ def method(codec: Codec) -> Method:
         options=OPTIONS,
         requires=REQUIRES,
         service=serving,
+        concurrency=("read",),  # a store PUTs one shard after another
     )
 
 
