@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from imgbench.objectstore.remote import Remote
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,11 +23,14 @@ class Settings:
     prime_memory: bool
     options: dict = field(default_factory=dict)  # the method's writer options, defaults filled in
     round_trip_ms: float = 0.0  # storage.s3.round_trip_ms, for methods with a service (Method.serving); else 0
+    s3_remote: Remote | None = None  # storage.s3's existing service, for methods with a service; None: local
     machine_id: str = ""  # environment.machine_id(), filled in by the job
 
     @classmethod
     def from_params(cls, params: dict, machine_id: str) -> "Settings":
-        return cls(**{**params, "caches": tuple(params["caches"]), "machine_id": machine_id})
+        remote = params.get("s3_remote")
+        return cls(**{**params, "caches": tuple(params["caches"]), "machine_id": machine_id,
+                      "s3_remote": Remote(**remote) if remote else None})  # fmt: skip
 
     def sampler(self):
         """A fresh adaptive sampler for one measurement, with these settings."""
