@@ -284,12 +284,23 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     store = workdir / "results" / "stores" / "s3+png" / "10"
     assert json.loads((store / "s3.json").read_text())["round_trip_ms"] == 0
     assert json.loads((workdir / "results" / "environment.json").read_text())["config"]["storage"] == {
-        "s3": {"round_trip_ms": 0}
+        "s3": {"endpoint": "local", "bucket": "imgbench", "prefix": "imgbench", "round_trip_ms": 0}
     }
     assert processes_naming(workdir) == [], "a process still runs on the workflow's files"
     # Another delay reruns the s3 jobs only (config/object-storage.yaml's command).
     delayed = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {round_trip_ms: 5}}")
     assert {rule: job_counts(delayed.stdout).get(rule) for rule in ("store", "read", "single")} == {
+        "store": 1,
+        "read": 1,
+        "single": 1,
+    }
+    # A bucket or prefix means nothing to a local server; an existing service reruns the s3 jobs only.
+    elsewhere = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {bucket: b2, prefix: p}}")
+    assert "Nothing to be done" in elsewhere.stdout + elsewhere.stderr
+    remote = run_snakemake(
+        workdir, "-n", "--configfile", name, "--config", "storage={s3: {endpoint: http://10.0.0.5:9}}"
+    )
+    assert {rule: job_counts(remote.stdout).get(rule) for rule in ("store", "read", "single")} == {
         "store": 1,
         "read": 1,
         "single": 1,

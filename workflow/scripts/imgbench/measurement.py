@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from imgbench.memory import PeakMemory
 from imgbench.methods.base import Method
@@ -62,6 +63,11 @@ class Job:
     @property
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
+
+    def serving(self, path: Path):
+        """The method's service around a writer or reader of the store at path (Method.serving), as storage.s3
+        says: the round trip, and the existing S3 service if any."""
+        return self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
 
     def row(self, measurement: Measurement, operation: str, n_images: int, repeat: int, warmup: bool = False,
             loops: int = 1, **fields) -> Row:  # fmt: skip

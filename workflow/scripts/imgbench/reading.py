@@ -76,7 +76,7 @@ def read_batches(job: Job, path: Path, batches, where: str, measurement: Measure
     """Open (with the reader options, if any), read every batch, close: timed; what was read is verified
     between the timed pieces. Returns the row's PSNR fields (a lossy codec's)."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused(), job.method.serving(path, job.settings.round_trip_ms):
+    with gc_paused(), job.serving(path):
         with store_errors(where, path), measurement.timed():
             reader = job.method.reader(path, **(options or {}))
         for indices in progress(batches, desc=f"read {where}", unit="batch"):
@@ -111,7 +111,7 @@ def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measu
         context.Process(target=_parallel_worker, args=(job, path, batches[k::workers], where, barrier, results))
         for k in range(workers)
     ]
-    with job.method.serving(path, job.settings.round_trip_ms):  # one service for all workers: they inherit it
+    with job.serving(path):  # one service for all workers: they inherit it
         for process in processes:
             process.start()
         outcomes = [results.get() for _ in processes]
@@ -133,7 +133,7 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     """Single-image reads at random positions of an open store, each timed on its own."""
     positions = np.random.default_rng(job.settings.seed).integers(0, n_images, size=pattern.reads)
     latencies, verifier = [], Verifier(job.reference, where, job.overhead)
-    with job.method.serving(path, job.settings.round_trip_ms):
+    with job.serving(path):
         with store_errors(where, path):
             reader = job.method.reader(path)
         try:
@@ -153,7 +153,7 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
 def read_first_image(job: Job, path: Path, where: str, measurement: Measurement) -> dict:
     """Time to first image: opening the reader and reading image 0, timed together; closing is outside."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused(), job.method.serving(path, job.settings.round_trip_ms):
+    with gc_paused(), job.serving(path):
         with store_errors(where, path, [0]), measurement.timed():
             reader = job.method.reader(path)
             images, labels = reader.read(np.array([0]))

@@ -41,7 +41,7 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with (
         gc_paused(),
-        job.method.serving(path, job.settings.round_trip_ms),
+        job.serving(path),
     ):  # the method's service (an S3 server) starts untimed
         with measurement.timed():
             writer = job.method.writer(path, n_images, source.image_shape, job.durable, **options)

@@ -40,11 +40,12 @@ empty_batch and gather_runs, are in _common.py):
   (``imgbench.methods.name_problem``); so that listing and loading methods stays cheap everywhere, a method
   imports its libraries inside its writer and reader, never at module level.
 - ``service`` (optional): a process the store needs while it is written or read, such as an object-store
-  server: ``service(path, round_trip_ms)`` is a context manager the harness enters around each writer
-  (creation to close) and each reader (open to close), outside the timers, with the store directory and
-  the network round trip its clients must see (``Method.serving``, Settings.round_trip_ms). A
-  reader or writer finds what the service started from ``path`` (imgbench.objectstore.service); a method
-  without one needs nothing around its writer and reader.
+  server: ``service(path, round_trip_ms, remote)`` is a context manager the harness enters around each
+  writer (creation to close) and each reader (open to close), outside the timers, with the store directory,
+  the network round trip its clients must see and the existing S3 service to use instead of starting one,
+  or None (``Method.serving``, Settings.round_trip_ms and s3_remote). A reader or writer finds what the
+  service started from ``path`` (imgbench.objectstore.service); a method without one needs nothing around
+  its writer and reader.
 - ``concurrency`` (optional): the operations, of ``("store", "read")``, whose requests in flight the method
   can vary, through its ``concurrency`` option (declare it in ``options``). For "read", the reader takes
   ``reader(path, concurrency=c)`` (the store's own value when omitted); for "store", the writer takes the
@@ -140,10 +141,10 @@ class Method:
             self.codec.decode_into(self.codec.encode(image), out[slot])
         return out
 
-    def serving(self, path: Path, round_trip_ms: float = 0.0) -> AbstractContextManager:
-        """The method's service for the store at path, its clients round_trip_ms away, or nothing (enter it
-        around a writer or reader)."""
-        return self.service(path, round_trip_ms) if self.service is not None else nullcontext()
+    def serving(self, path: Path, round_trip_ms: float = 0.0, remote=None) -> AbstractContextManager:
+        """The method's service for the store at path, its clients round_trip_ms away, in the existing S3
+        service remote (objectstore.remote.Remote) if given, or nothing (enter it around a writer or reader)."""
+        return self.service(path, round_trip_ms, remote) if self.service is not None else nullcontext()
 
     def varies_concurrency(self, operation: str) -> bool:
         """Whether this method's requests in flight can vary for operation ("store" or "read")."""
