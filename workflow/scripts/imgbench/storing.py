@@ -62,6 +62,12 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     bar.close()
 
 
+def holds_few_files(path: Path) -> bool:
+    """Whether the store at path has fewer than FEW_FILES entries: one that can be deleted between samples
+    without slowing the next store's file creation (see the module docstring)."""
+    return len(os.listdir(path)) < FEW_FILES
+
+
 def store_need(job: Job, n_images: int) -> int:
     """Fresh memory a store touches: the method's store_memory_factor x the raw pixels."""
     return int(job.method.store_memory_factor * n_images * job.source.image_bytes)
@@ -157,7 +163,7 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
             measurement, loops, warmup = sampled.step(run)
             previous = measurement.seconds
             rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops, **fields))
-            if len(samples) > 2 and len(os.listdir(done[-1])) < FEW_FILES:
+            if len(samples) > 2 and holds_few_files(done[-1]):
                 with job.overhead("delete"):
                     remove_trees(samples[-3])
     except BaseException as error:
