@@ -295,7 +295,9 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
         "single": 1,
     }
     # A bucket or prefix means nothing to a local server; an existing service reruns the s3 jobs only.
-    elsewhere = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {bucket: b2, prefix: p}}")
+    elsewhere = run_snakemake(
+        workdir, "-n", "--configfile", name, "--config", "storage={s3: {bucket: bench2, prefix: p}}"
+    )
     assert "Nothing to be done" in elsewhere.stdout + elsewhere.stderr
     remote = run_snakemake(
         workdir, "-n", "--configfile", name, "--config", "storage={s3: {endpoint: http://10.0.0.5:9}}"
