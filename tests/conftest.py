@@ -186,25 +186,30 @@ def weed_problem() -> str | None:
 
 
 needs_weed = pytest.mark.skipif(weed_problem() is not None, reason=f"no usable SeaweedFS server: {weed_problem()}")
-# Remote pairs (s3+CODEC, s3tar+CODEC) start a server per store and per read (about 2.5 s each; a pair's
-# contract tests took about 60 s in the full suite). So their contract tests run in the full suite only,
-# for one pair each: s3+png (the tutorial's PNGs as objects) and s3tar+raw; every codec's own contract is
-# tested with the local containers. tests/test_s3_methods.py (about 30 s) keeps S3 in the fast suite.
-REMOTE_TESTED = {"s3+png", "s3tar+raw"}
-REMOTE_CONTAINERS = ("s3", "s3tar")  # containers whose stores live in a local S3 server
+# Remote methods (s3+CODEC, s3tar+CODEC, s3parquet: those with a service) start a server per store and per
+# read (about 2.5 s each; a pair's contract tests took about 60 s in the full suite). So their contract tests
+# run in the full suite only, for one each: s3+png (the tutorial's PNGs as objects), s3tar+raw and s3parquet;
+# every codec's own contract is tested with the local containers. tests/test_s3_methods.py (about 30 s) and
+# tests/test_s3parquet.py keep S3 in the fast suite.
+REMOTE_TESTED = {"s3+png", "s3tar+raw", "s3parquet"}
+
+
+def remote(name: str) -> bool:
+    """Whether the method's stores live in a local S3 server (its service)."""
+    return methods.load(name).service is not None
 
 
 def method_params(names, slow_codecs=()) -> list:
-    """Method names as pytest params: pairs of slow_codecs are marked slow; remote pairs are left out but
+    """Method names as pytest params: pairs of slow_codecs are marked slow; remote methods are left out but
     for REMOTE_TESTED, which are marked slow and skip without a server."""
     params = []
     for name in names:
-        container, _, codec = name.rpartition("+")
-        remote = container in REMOTE_CONTAINERS
-        if remote and name not in REMOTE_TESTED:
+        codec = name.rpartition("+")[2]
+        in_s3 = remote(name)
+        if in_s3 and name not in REMOTE_TESTED:
             continue
-        marks = [needs_weed, pytest.mark.slow] if remote else []
-        if codec in slow_codecs and not remote:
+        marks = [needs_weed, pytest.mark.slow] if in_s3 else []
+        if codec in slow_codecs and not in_s3:
             marks.append(pytest.mark.slow)
         params.append(pytest.param(name, marks=marks) if marks else name)
     return params

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import copy_workflow, needs_weed, run_snakemake
+from conftest import copy_workflow, needs_weed, remote, run_snakemake
 from imgbench import cifar_archive, methods, stats
 from imgbench.fsutil import read_csv
 
@@ -23,8 +23,9 @@ CUTOFFS = [10, 100, 300]
 # Every method module, a container+codec pair for each of the first containers (a lossy one among them), wids on
 # the tar store, and an old alias: the contract tests (test_methods.py, test_formats.py) cover every pair; this
 # covers the pipeline's handling of each kind. lance is left out: it refuses the parallel pattern's forked
-# workers (methods/containers/lance.py), which test_formats.py checks.
-PLAIN_METHODS = [name for name in methods.plain() if name != "lance"]
+# workers (methods/containers/lance.py), which test_formats.py checks; so are the methods with an S3 server
+# (s3parquet), which need one and run in test_an_s3_method_runs_end_to_end_beside_npy.
+PLAIN_METHODS = [name for name in methods.plain() if name != "lance" and not remote(name)]
 METHODS = [*PLAIN_METHODS, "files+qoi", "lmdb+jpeg90", "hdf5+png1", "tar+webp0", "wids+webp0", "png_lmdb"]
 
 

@@ -42,27 +42,27 @@ REQUIRES = ("pyarrow",)
 OPTIONS = {"row_group_size": Option(100, "images per Parquet row group, the unit a read decodes", minimum=1)}
 
 
-class Writer:
-    """Buffers fewer than row_group_size images between writes, so row groups do not follow the chunks."""
+class RowGroupWriter:
+    """Images and labels into a Parquet sink (a path or a writable pyarrow file) in row groups of exactly
+    row_group_size images but the last: fewer than row_group_size images wait between writes, so the row
+    groups do not follow the harness's chunks. Shared by parquet and s3parquet."""
 
-    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *,
-                 row_group_size: int, codec: Codec | None):  # fmt: skip
+    def __init__(self, sink, image_shape: tuple[int, ...], row_group_size: int, codec: Codec | None, where: str):
         import pyarrow.parquet as pq
 
         from .. import _arrow
 
-        self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
-        self.arrow, self.row_group_size = _arrow, row_group_size
+        self.arrow, self.row_group_size, self.codec, self.where = _arrow, row_group_size, codec, where
         self.schema = _arrow.schema(image_shape, codec)
         self.writer = pq.ParquetWriter(
-            self.path / FILE, self.schema, compression="none", use_dictionary=False, write_statistics=False
+            sink, self.schema, compression="none", use_dictionary=False, write_statistics=False
         )
         self.pending, self.pending_rows, self.next_start = [], 0, 0
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
         import pyarrow as pa
 
-        check_in_order(self.next_start, start, "parquet")
+        check_in_order(self.next_start, start, self.where)
         self.next_start += len(images)
         self.pending.append(self.arrow.record_batch(images, labels, self.codec))
         self.pending_rows += len(images)
@@ -74,6 +74,7 @@ class Writer:
         self.pending, self.pending_rows = table.slice(whole).to_batches(), self.pending_rows - whole
 
     def close(self) -> None:
+        """The last, shorter row group and the footer; the sink is closed even if writing them fails."""
         import pyarrow as pa
 
         try:
@@ -81,6 +82,25 @@ class Writer:
                 self.writer.write_table(pa.Table.from_batches(self.pending, self.schema))
         finally:
             self.writer.close()
+
+
+def row_group_starts(metadata) -> np.ndarray:
+    """The first image of every row group, and the number of images after the last (pyarrow FileMetaData)."""
+    sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
+    return np.cumsum([0, *sizes])
+
+
+class Writer:
+    def __init__(self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *,
+                 row_group_size: int, codec: Codec | None):  # fmt: skip
+        self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
+        self.groups = RowGroupWriter(self.path / FILE, image_shape, row_group_size, codec, "parquet")
+
+    def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
+        self.groups.write(start, images, labels)
+
+    def close(self) -> None:
+        self.groups.close()
         save_layout(self.path, self.image_shape, self.codec and self.codec.name)
         if self.durable:
             fsync_tree(self.path)
@@ -95,8 +115,7 @@ class Reader:
         self.arrow, self.codec = _arrow, codec
         self.image_shape = load_layout(path, codec and codec.name)
         self.file = pq.ParquetFile(Path(path) / FILE, memory_map=True, pre_buffer=False)
-        metadata = self.file.metadata
-        self.group_starts = np.cumsum([0] + [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)])
+        self.group_starts = row_group_starts(self.file.metadata)
         labels = self.file.read(columns=[_arrow.LABEL], use_threads=False).column(_arrow.LABEL)
         self.labels = _arrow.labels_of(labels)
 

@@ -176,7 +176,7 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
     held = usage(writer.client, writer.bucket, writer.root + prefix + "/")
     manifest = {
         "endpoint": writer.served.where, "region": writer.served.endpoint.region, "bucket": writer.bucket,
-        "root": writer.root, "prefix": writer.root + prefix, "codec": writer.codec.name, "n_images": n_images,
+        "root": writer.root, "prefix": writer.root + prefix, "codec": codec_name(writer.codec), "n_images": n_images,
         "image_shape": list(writer.image_shape), **extra, "concurrency": writer.concurrency,
         "round_trip_ms": writer.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
     }  # fmt: skip
@@ -187,25 +187,39 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
 
 
 def open_store(reader, concurrency: int | None = None) -> dict:
-    """A remote reader's first step: its s3.json checked against its codec and service, the shape,
-    concurrency (the store's, unless given), bucket, key root and a client on the store's server set on
-    reader; the manifest returned."""
+    """A remote reader's first step: read_manifest, then a boto3 client on the store's service set on reader;
+    the manifest returned."""
+    manifest = read_manifest(reader, concurrency)
+    reader.served, reader.client = _client(reader.path, reader.concurrency)
+    return manifest
+
+
+def read_manifest(reader, concurrency: int | None = None) -> dict:
+    """The store's s3.json, checked against reader.codec (None: raw pixels in a format's own layout) and the
+    service serving it; sets served, image_shape, concurrency (the store's, unless given), bucket and key
+    root on reader (for readers that reach the bucket with another client, such as pyarrow's)."""
+    from imgbench.objectstore import service
+
     manifest = json.loads((reader.path / MANIFEST).read_text())
     if "codec" not in manifest:  # remote.place's claim alone
         raise ValueError(f"{reader.path} holds no finished store (its writer never closed): store it again")
-    if manifest["codec"] != reader.codec.name:
-        raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not {reader.codec.name}: "
-                         "store it again")  # fmt: skip
+    if manifest["codec"] != codec_name(reader.codec):
+        raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not "
+                         f"{codec_name(reader.codec)}: store it again")  # fmt: skip
     if concurrency is not None and concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    reader.image_shape = tuple(manifest["image_shape"])
-    reader.concurrency = manifest["concurrency"] if concurrency is None else concurrency
-    reader.served, reader.client = _client(reader.path, reader.concurrency)
+    reader.served = service.served(reader.path)
     if manifest.get("endpoint", "local") != reader.served.where:
         raise ValueError(f"{reader.path} was stored at {manifest.get('endpoint', 'local')}, not at "
                          f"{reader.served.where} (storage.s3.endpoint): store it again")  # fmt: skip
+    reader.image_shape = tuple(manifest["image_shape"])
+    reader.concurrency = manifest["concurrency"] if concurrency is None else concurrency
     reader.bucket, reader.root = manifest["bucket"], manifest.get("root", "")
     return manifest
+
+
+def codec_name(codec: Codec | None) -> str | None:
+    return codec.name if codec is not None else None
 
 
 def close_reader(reader) -> None:

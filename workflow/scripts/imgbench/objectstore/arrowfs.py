@@ -1,0 +1,41 @@
+"""pyarrow's own S3 filesystem (the AWS SDK for C++) for an Endpoint, set up as client.make_client sets boto3.
+
+For formats whose library reads the bucket itself (Parquet through pyarrow): pyarrow then does the ranged
+GETs and multipart uploads, on its I/O thread pool (``pyarrow.io_thread_count()``, 8 by default), as it
+does for its users. Imported only by the writers and readers that need it: pyarrow stays out of the
+registry.
+
+Forked processes (measured with pyarrow 26.0.1, see methods/s3parquet.py): a filesystem must not cross a
+fork. One made in a forked child works, even where the parent used S3 before forking; one inherited from
+the parent shares the parent's pooled connections, and reads in both then fail ("Failed to flush response
+stream"). A child forked after S3 was initialised hangs for ever if it finalises S3 (pyarrow's atexit hook
+``ensure_s3_finalized``, at a normal interpreter exit): it must leave through ``os._exit``, as
+multiprocessing's workers and memory.prime's child do.
+"""
+
+from urllib.parse import urlsplit
+
+from .client import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, Endpoint
+
+
+def s3_filesystem(endpoint: Endpoint):
+    """A pyarrow S3FileSystem on the endpoint (the latency proxy's URL where there is one): path-style
+    addressing, its credentials (or the AWS SDK's usual chain without them), and no retries, so that a
+    failed request raises instead of being repeated inside a timed read."""
+    import pyarrow.fs as pafs
+
+    url = urlsplit(endpoint.url)
+    keys = {}
+    if endpoint.credentials is not None:
+        keys = {"access_key": endpoint.credentials.access_key_id,
+                "secret_key": endpoint.credentials.secret_access_key}  # fmt: skip
+    return pafs.S3FileSystem(
+        endpoint_override=url.netloc,
+        scheme=url.scheme,
+        region=endpoint.region,
+        force_virtual_addressing=endpoint.addressing_style == "virtual",
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        request_timeout=READ_TIMEOUT_SECONDS,
+        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=1),
+        **keys,
+    )
