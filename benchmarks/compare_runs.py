@@ -2,8 +2,8 @@
 
 Usage: python benchmarks/compare_runs.py RESULTS_DIR RESULTS_DIR [...] [--cutoffs 10000 100000]
 Prints, per method, operation, cache and cutoff, each run's median and the spread max/min - 1, how
-many groups agree within 15%, and each run's time inside the timers (the sum of every row of timings.csv,
-warm-ups included), to set against the run's wall time.
+many groups agree within 15%, and each run's time inside the timers (every row of timings.csv, seconds
+times loops, warm-ups included; the compare job's rounds are not in it), to set against the run's wall time.
 """
 
 import argparse
@@ -25,7 +25,7 @@ def medians(results: Path, cutoffs: set[int]) -> dict:
 
 def timed_seconds(results: Path) -> float:
     with open(results / "timings.csv", newline="") as handle:
-        return sum(float(row["seconds"]) for row in csv.DictReader(handle))
+        return sum(float(row["seconds"]) * int(row["loops"]) for row in csv.DictReader(handle))  # per operation
 
 
 def main() -> None:

@@ -4,10 +4,11 @@ Usage: python benchmarks/overhead.py WORKDIR [--wall SECONDS] [--top N]
 
 WORKDIR is where snakemake ran (it holds .snakemake/ and results/); use it on a fresh run, since
 Snakemake's metadata keeps the last job of every output. A job's wall time is Snakemake's own record
-(.snakemake/metadata: start and end of the job). Its timed time is the sum of `seconds` over every row
-of its raw timings CSV, warm-ups included. The rest is outside the timers: interpreter start and
-imports, building input chunks, deleting superseded repeats, os.sync, memory priming, cache eviction,
-read-back verification, and the jobs that time nothing (prepare_source, aggregate, figures).
+(.snakemake/metadata: start and end of the job). Its timed time is the sum of `seconds` times `loops` over
+every row of its raw timings CSV (the rounds CSV of a compare job), warm-ups included. The rest is outside
+the timers: interpreter start and imports, building input chunks, deleting superseded repeats, os.sync,
+memory priming, cache eviction, read-back verification, and the jobs that time nothing (prepare_source,
+aggregate, figures).
 --wall is the run's wall time as measured by `time`; without it the run is counted from the creation
 of Snakemake's log (after Snakemake has started up) to the last job's end.
 """
@@ -34,13 +35,14 @@ def jobs_of(workdir: Path) -> dict:
 
 
 def timed_seconds(workdir: Path, outputs: list[str]) -> float:
-    """Seconds inside the timers, from the job's raw timings CSV (results/raw/{store,read,single}/...)."""
+    """Seconds inside the timers, from the job's raw CSV (results/raw/{store,read,single,compare}/...): a
+    row's seconds are per operation, and it timed loops of them."""
     total = 0.0
     for output in outputs:
         parts = Path(output).parts
-        if "raw" in parts and parts[parts.index("raw") + 1] in ("store", "read", "single"):
+        if "raw" in parts and parts[parts.index("raw") + 1] in ("store", "read", "single", "compare"):
             with open(workdir / output, newline="") as handle:
-                total += sum(float(row["seconds"]) for row in csv.DictReader(handle))
+                total += sum(float(row["seconds"]) * int(row["loops"]) for row in csv.DictReader(handle))
     return total
 
 

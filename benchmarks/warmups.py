@@ -15,7 +15,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-KEY = ("method", "operation", "pattern", "cache", "n_images", "batch_size", "workers")
+KEY = ("method", "operation", "pattern", "cache", "n_images", "batch_size", "workers", "concurrency")
 
 
 def samples(results: Path) -> dict[tuple, tuple[list[float], list[float]]]:

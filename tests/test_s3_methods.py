@@ -12,6 +12,7 @@ import pytest
 from conftest import make_job, needs_weed
 from imgbench import methods, reading, storing
 from imgbench.cache import CacheMode
+from imgbench.errors import BenchmarkError
 from imgbench.measurement import Measurement
 from imgbench.objectstore import service
 from imgbench.objectstore.server import weed_binary
@@ -167,3 +168,36 @@ def command_lines() -> list[str]:
         except OSError:
             continue
     return found
+
+
+def test_the_concurrency_pattern_reads_at_each_level_and_stores_at_another(source, tmp_path):
+    """Rows of pattern concurrency say their requests in flight; the reader really runs that many (its pool),
+    every image is verified, and a store at another level leaves no directory: the job's store stays."""
+    job = make_job("s3+raw", source, min_repeats=1, max_repeats=1, warmup_runs=0, caches=["warm"])
+    store = tmp_path / "10"
+    rows = storing.measure_store(job, Operation.STORE_MANY, 40, store)
+    rows += storing.measure_store(job, Operation.STORE_MANY, 40, store, concurrency=8)
+    assert [(r.pattern, r.concurrency) for r in rows] == [("sequential", 1), ("concurrency", 8)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["10"]
+    assert json.loads((store / "s3.json").read_text())["concurrency"] == 1
+    patterns = [reading.Pattern("concurrency", concurrency=c) for c in (1, 8)]
+    reads = reading.measure_reads(job, Operation.READ_MANY, 40, store, patterns)
+    assert [(r.pattern, r.concurrency, r.cache_verified) for r in reads] == [
+        ("concurrency", 1, 1),
+        ("concurrency", 8, 1),
+    ]
+    with job.method.serving(store):
+        reader = job.method.reader(store, concurrency=8)
+        assert reader.concurrency == 8 and reader.pool._max_workers == 8
+        reader.close()
+    assert weed_processes(store) == []
+
+
+def test_only_methods_that_vary_their_requests_in_flight_take_the_concurrency_pattern(source, tmp_path):
+    assert methods.load("s3tar+raw").concurrency == ("read",)  # a store PUTs one shard after another
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=0)
+    storing.measure_store(job, Operation.STORE_MANY, 20, tmp_path / "npy")
+    with pytest.raises(BenchmarkError, match="npy cannot vary its requests in flight"):
+        reading.measure_reads(
+            job, Operation.READ_MANY, 20, tmp_path / "npy", [reading.Pattern("concurrency", concurrency=8)]
+        )

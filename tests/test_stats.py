@@ -11,7 +11,8 @@ from imgbench import sentences, stats
 def row(seconds, method="disk", n=100, warmup=0, operation="store_many", cache="", op_images=None):
     return {
         "method": method, "operation": operation, "n_images": n, "pattern": "sequential", "batch_size": 0,
-        "workers": 1, "cache": cache, "durability": "none", "repeat": 0, "warmup": warmup, "seconds": seconds,
+        "workers": 1, "concurrency": 0, "round_trip_ms": 0.0, "cache": cache, "durability": "none", "repeat": 0,
+        "warmup": warmup, "seconds": seconds,
         "loops": 1, "op_images": op_images or n, "raw_bytes": (op_images or n) * 3072, "peak_rss_bytes": 1000,
         "peak_private_bytes": 600, "p50_seconds": None, "p95_seconds": None, "p99_seconds": None,
         "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,

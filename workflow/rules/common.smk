@@ -1,4 +1,5 @@
 # Config validation, wildcard constraints and the input functions that turn config into file lists.
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from imgbench import methods as imgbench_methods
 from imgbench.errors import BenchmarkError
 from imgbench import repeats as imgbench_repeats
 from imgbench import lock as imgbench_lock
+from imgbench.objectstore import remote as imgbench_remote
 from imgbench.space import check_free_space, source_plan
 
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
@@ -84,11 +86,39 @@ def method_options(method):
 
 
 def network_settings(*method_names):
-    """storage.s3.round_trip_ms (Settings.round_trip_ms) when one of the methods has a service (an S3
-    server): only their jobs rerun when it changes."""
+    """storage.s3.round_trip_ms (Settings.round_trip_ms) and, for an existing S3 service,
+    its endpoint, bucket, prefix and region (Settings.s3_remote), when one of the methods
+    has a service (an S3 server): only their jobs rerun when these change (and with a
+    local server, not when the bucket or prefix do)."""
     if not any(imgbench_methods.load(name).service for name in method_names):
         return {}
-    return {"round_trip_ms": config["storage"]["s3"]["round_trip_ms"]}
+    s3 = config["storage"]["s3"]
+    remote = imgbench_remote.Remote.from_config(s3)
+    return {"round_trip_ms": s3["round_trip_ms"]} | (
+        {"s3_remote": dataclasses.asdict(remote)} if remote else {}
+    )
+
+
+def concurrency_levels(method, operation, n_images):
+    """patterns.concurrency where the concurrency pattern runs (patterns.kinds, at patterns.cutoffs) and
+    the method varies its requests in flight for operation (Method.concurrency); else none.
+    """
+    extra = config["patterns"]
+    measured_here = n_images in imgbench_config.pattern_cutoffs(config)
+    if "concurrency" not in extra["kinds"] or not measured_here:
+        return []
+    if not imgbench_methods.load(method).varies_concurrency(operation):
+        return []
+    return list(extra["concurrency"])
+
+
+def store_concurrency(method, n_images):
+    """The store's levels other than its own concurrency option (its store_many rows measure that one)."""
+    levels = concurrency_levels(method, "store", n_images)
+    if not levels:
+        return {}
+    options = imgbench_methods.load(method).with_defaults(method_options(method))
+    return {"store_concurrency": [c for c in levels if c != options["concurrency"]]}
 
 
 def store_settings(wildcards):
@@ -97,6 +127,7 @@ def store_settings(wildcards):
         settings_for(int(wildcards.n_images), caches=[])
         | {"options": method_options(wildcards.method)}
         | network_settings(wildcards.method)
+        | store_concurrency(wildcards.method, int(wildcards.n_images))
     )
 
 
@@ -134,6 +165,10 @@ def read_patterns(wildcards):
             ]
         elif kind == "parallel":
             patterns += [{"name": "parallel", "workers": k} for k in extra["workers"]]
+        elif kind == "concurrency":
+            n_images = int(wildcards.n_images)
+            levels = concurrency_levels(wildcards.method, "read", n_images)
+            patterns += [{"name": "concurrency", "concurrency": c} for c in levels]
         elif kind == "single_latency":
             patterns.append({"name": "single_latency", "reads": extra["latency_reads"]})
         else:
@@ -194,13 +229,13 @@ def before_run():
     """Before the first job of a real run (not -n, --lint or --report): clear what killed or failed store
     jobs left behind (only when no timed job holds the lock: one orphaned by a killed Snakemake may still
     be writing), then check that the missing stores fit on the disk."""
-    with imgbench_lock.held_if_free(TIMING_LOCK, "snakemake start") as free:
-        if free:
-            imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
     passes = (
         config["warmup_runs"] + config["min_repeats"] + 1
     )  # the repeats a store job keeps at most
-    try:
+    try:  # deleting a leftover store in an existing S3 service may fail too
+        with imgbench_lock.held_if_free(TIMING_LOCK, "snakemake start") as free:
+            if free:
+                imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
         source = source_plan(config["dataset"], Path(DOWNLOADED_ARCHIVE))
         check_free_space(
             Path(RESULTS), config["methods"], config["cutoffs"], passes, source

@@ -15,6 +15,8 @@ with timed_job(snakemake, f"store {snakemake.wildcards.method} {n_images}") as j
     encoding = storing.measure_encoding(job, n_images)
     fastest = min((row.seconds for row in encoding), default=None)
     rows = storing.measure_store(job, Operation.STORE_MANY, n_images, store, at_least=fastest)
+    for concurrency in job.settings.store_concurrency:  # remote methods: requests in flight (patterns.concurrency)
+        rows += storing.measure_store(job, Operation.STORE_MANY, n_images, store, fastest, concurrency)
     with job.overhead("disk usage"):
         usage.write_usage(snakemake.output.usage, job.method_name, n_images, store, job.source.image_bytes)
     write_rows(snakemake.output.timings, rows + encoding)

@@ -17,6 +17,8 @@ METHODS: dict[str, str] = {
     "arrow": "the fastest random reads measured (180,000/s warm); opening reads the whole stream (0.33 s cold "
     "at 100,000): the Hugging Face datasets layout",
     "parquet": "interchange and the Hub; a single random read decodes a whole row group: 17,000/s, 8x npy's time",
+    "s3parquet": "a Parquet file in S3 read by pyarrow: a random image costs a GET of its whole row group; see "
+    "config/object-storage.yaml",
     "lance": "versioned datasets; batches of 256 read well (94,000 images/s), single random reads slowly (2,600/s)",
     "zarr": "N-d arrays in chunks and shards for other tools; slowest here: stores 100x npy, 1,500 single reads/s",
     "sqlite": "one file, standard library only: 51,000 single random reads/s warm; stores 6x npy",

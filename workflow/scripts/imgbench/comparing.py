@@ -22,7 +22,7 @@ from imgbench.measurement import Job, Measurement
 from imgbench.memory import prime_rest, read_need, worth_priming
 from imgbench.reading import Pattern, current_files, index_batches, read_batches
 from imgbench.sampling import loops_for
-from imgbench.storing import store_need, store_once
+from imgbench.storing import holds_few_files, store_need, store_once
 
 OPERATIONS = {"read_warm": ("read_many", cache.CacheMode.WARM), "read_cold": ("read_many", cache.CacheMode.COLD),
               "store": ("store_many", None)}  # fmt: skip
@@ -105,12 +105,23 @@ class Comparison:
                     seconds[arm] = measurement.seconds / loops
                     rows.append(self.row(operation, mode, arm, rounds.rounds, loops, measurement))
                 rounds.add_round(seconds)
+                if mode is None:  # stores: the previous round's go now (loops x 60 s of them filled 47 GB)
+                    self.discard_round(operation, rounds.rounds - 2)
             print(f"note: {operation} at {self.n_images:,} images: {rounds.rounds} rounds, stopped by "
                   f"{rounds.stop_reason}, widest interval ±{rounds.precision_reached:.1%}", flush=True)  # fmt: skip
         finally:
             with self.contestants[self.reference].job.overhead("delete"):
                 remove_trees([self.work / operation])
         return rows
+
+    def discard_round(self, operation: str, number: int) -> None:
+        """Delete round number's stores that hold few files, outside the timers; stores of many files stay
+        until the operation ends, as in a store job (storing.holds_few_files)."""
+        directory = self.work / operation / f"round-{number}"
+        if number < 0 or not directory.is_dir():
+            return
+        with self.contestants[self.reference].job.overhead("delete"):
+            remove_trees([store for turn in directory.iterdir() for store in turn.iterdir() if holds_few_files(store)])
 
     def row(self, operation: str, mode, arm: Arm, number: int, loops: int, measurement: Measurement) -> dict:
         watch = measurement.watch

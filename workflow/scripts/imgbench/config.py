@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator, validators
 
 from imgbench import datasets, methods
 from imgbench.errors import BenchmarkError
+from imgbench.objectstore import remote
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
@@ -153,6 +154,7 @@ def validate(config: dict) -> dict:
         fill_defaults(config, schema)
         problems += option_problems(config["method_options"])
         problems += datasets.config_problems(config["dataset"])
+        problems += remote.config_problems(config["storage"]["s3"])
         if compare_cutoffs(config) and config["compare"]["reference"] not in config["methods"]:
             problems.append(
                 f"config key 'compare.reference': {config['compare']['reference']!r} is not one of methods "

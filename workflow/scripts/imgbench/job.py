@@ -62,5 +62,9 @@ def timed_job(snakemake, description: str):
         params = params | {"options": method.with_defaults(params.get("options", {}))}
         job = Job(name, method, Source(Path(snakemake.input.images).parent),
                   Settings.from_params(params, environment.machine_id()))  # fmt: skip
+        if job.settings.s3_remote is not None:  # an existing S3 service that does not answer fails before any timing
+            from imgbench.objectstore.remote import check
+
+            check(job.settings.s3_remote)
         yield job
         print(job.overhead.summary())

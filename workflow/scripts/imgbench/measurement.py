@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from imgbench.memory import PeakMemory
 from imgbench.methods.base import Method
@@ -63,6 +64,11 @@ class Job:
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
 
+    def serving(self, path: Path):
+        """The method's service around a writer or reader of the store at path (Method.serving), as storage.s3
+        says: the round trip, and the existing S3 service if any."""
+        return self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
+
     def row(self, measurement: Measurement, operation: str, n_images: int, repeat: int, warmup: bool = False,
             loops: int = 1, **fields) -> Row:  # fmt: skip
         """The row of a finished measurement of loops operations (seconds per operation); fields override the
@@ -71,6 +77,8 @@ class Job:
         op_images = fields.pop("op_images", n_images)
         values = {
             "pattern": PatternName.SEQUENTIAL.value, "batch_size": 0, "workers": 1, "cache": None,
+            "concurrency": self.settings.options.get("concurrency", 0) if self.method.concurrency else 0,
+            "round_trip_ms": self.settings.round_trip_ms,
             "p50_seconds": None, "p95_seconds": None, "p99_seconds": None, "resident_fraction": None,
             "cache_verified": None, "psnr_min_db": None, "psnr_median_db": None,
         } | fields  # fmt: skip

@@ -9,7 +9,8 @@ no server is up; a parallel read's workers share the server their parent started
 
 Patterns: sequential (chunks in order), random (a seeded permutation in chunks), batch (the random order, one
 read call per batch_size images), parallel (the random batches split over forked workers released together;
-the time is the slowest worker's) and single_latency (single-image reads at random positions of an open
+the time is the slowest worker's), concurrency (the random order, the reader opened with that many requests
+in flight: remote methods, Method.concurrency), single_latency (single-image reads at random positions of an open
 store, each timed on its own, with percentiles) and first_image (opening the store and reading its first
 image, timed together: what a training job waits for at start-up).
 """
@@ -39,6 +40,11 @@ class Pattern:
     batch_size: int = 0
     workers: int = 1
     reads: int = 0  # single_latency: how many single-image reads
+    concurrency: int = 0  # concurrency: the reader's requests in flight (0: the store's own)
+
+    def reader_options(self) -> dict:
+        """What the reader is opened with for this pattern (Method.reader's keywords)."""
+        return {"concurrency": self.concurrency} if self.concurrency else {}
 
 
 def index_batches(pattern: Pattern, n_images: int, chunk_images: int, seed: int) -> list[np.ndarray]:
@@ -66,13 +72,13 @@ def store_errors(where: str, path, indices=()):
         ) from error
 
 
-def read_batches(job: Job, path: Path, batches, where: str, measurement: Measurement) -> dict:
-    """Open, read every batch, close: timed; what was read is verified between the timed pieces. Returns the
-    row's PSNR fields (a lossy codec's)."""
+def read_batches(job: Job, path: Path, batches, where: str, measurement: Measurement, options=None) -> dict:
+    """Open (with the reader options, if any), read every batch, close: timed; what was read is verified
+    between the timed pieces. Returns the row's PSNR fields (a lossy codec's)."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused(), job.method.serving(path, job.settings.round_trip_ms):
+    with gc_paused(), job.serving(path):
         with store_errors(where, path), measurement.timed():
-            reader = job.method.reader(path)
+            reader = job.method.reader(path, **(options or {}))
         for indices in progress(batches, desc=f"read {where}", unit="batch"):
             with store_errors(where, path, indices), measurement.timed():
                 images, labels = reader.read(indices)
@@ -105,7 +111,7 @@ def read_parallel(job: Job, path: Path, batches, workers: int, where: str, measu
         context.Process(target=_parallel_worker, args=(job, path, batches[k::workers], where, barrier, results))
         for k in range(workers)
     ]
-    with job.method.serving(path, job.settings.round_trip_ms):  # one service for all workers: they inherit it
+    with job.serving(path):  # one service for all workers: they inherit it
         for process in processes:
             process.start()
         outcomes = [results.get() for _ in processes]
@@ -127,7 +133,7 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
     """Single-image reads at random positions of an open store, each timed on its own."""
     positions = np.random.default_rng(job.settings.seed).integers(0, n_images, size=pattern.reads)
     latencies, verifier = [], Verifier(job.reference, where, job.overhead)
-    with job.method.serving(path, job.settings.round_trip_ms):
+    with job.serving(path):
         with store_errors(where, path):
             reader = job.method.reader(path)
         try:
@@ -147,7 +153,7 @@ def read_latencies(job: Job, path: Path, pattern: Pattern, n_images: int, where:
 def read_first_image(job: Job, path: Path, where: str, measurement: Measurement) -> dict:
     """Time to first image: opening the reader and reading image 0, timed together; closing is outside."""
     verifier = Verifier(job.reference, where, job.overhead)
-    with gc_paused(), job.method.serving(path, job.settings.round_trip_ms):
+    with gc_paused(), job.serving(path):
         with store_errors(where, path, [0]), measurement.timed():
             reader = job.method.reader(path)
             images, labels = reader.read(np.array([0]))
@@ -170,7 +176,7 @@ def read_once(job: Job, path: Path, pattern: Pattern, n_images: int, where: str,
     if pattern.name == PatternName.PARALLEL:
         read_parallel(job, path, batches, pattern.workers, where, measurement)
         return {}
-    return read_batches(job, path, batches, where, measurement)
+    return read_batches(job, path, batches, where, measurement, pattern.reader_options())
 
 
 class ReadSample:
@@ -208,6 +214,7 @@ class ReadSample:
         return self.job.row(
             measurement, operation, self.n_images, self.sampled.repeat - 1, warmup, loops, pattern=pattern.name,
             batch_size=pattern.batch_size, workers=pattern.workers, cache=self.mode.value, **self.fields,
+            **({"concurrency": pattern.concurrency} if pattern.concurrency else {}),
         )  # fmt: skip
 
 
@@ -227,6 +234,8 @@ def measure_reads(job: Job, operation: str, n_images: int, path, patterns: list[
     """Warm-ups and samples of every cache state and pattern until each is precise (measurement.Sampled),
     interleaved sample by sample, so that drift on a shared machine hits them alike."""
     path, rows = Path(path), []
+    if any(p.concurrency for p in patterns) and not job.method.varies_concurrency("read"):
+        raise BenchmarkError(f"{job.method_name} cannot vary its requests in flight: no concurrency pattern for it")
     store = listed(path)
     reads = [ReadSample(job, path, n_images, mode, pattern, store)
              for mode in map(cache.CacheMode, job.settings.caches) for pattern in patterns]  # fmt: skip

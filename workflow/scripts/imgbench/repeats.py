@@ -11,7 +11,8 @@ from pathlib import Path
 
 from imgbench.fsutil import remove_trees
 
-REPEAT_DIR = re.compile(r"^\..+\.run-\d+\.repeat-\d+$")
+# .<store>.run-<pid>.repeat-<k>: the store's name, and the job's PID (a run) and repeat that wrote it
+REPEAT_DIR = re.compile(r"^\.(?P<store>.+)\.run-(?P<run>\d+)\.repeat-(?P<repeat>\d+)$")
 
 
 def repeat_dir(path: Path, repeat: int) -> Path:

@@ -24,6 +24,7 @@ class PatternName(StrEnum):
     RANDOM = "random"
     BATCH = "batch"
     PARALLEL = "parallel"
+    CONCURRENCY = "concurrency"  # random order, the reader's requests in flight set (Method.concurrency)
     SINGLE_LATENCY = "single_latency"
     FIRST_IMAGE = "first_image"  # opening the store and reading its first image: what a training job waits for
     ENCODE_ONLY = "encode_only"  # a store's encoding alone, in memory
@@ -38,6 +39,8 @@ class Row:
     pattern: str
     batch_size: int
     workers: int
+    concurrency: int  # requests in flight per process, for methods that vary it (Method.concurrency); else 0
+    round_trip_ms: float  # the network round trip added to a remote method's requests (storage.s3); else 0
     cache: str | None
     durability: str
     repeat: int

@@ -8,7 +8,7 @@ from imgbench.tables import label
 # In the order the sentences come: what the headline tables show first.
 PATTERN_WORDS = {"sequential": "in order", "random": "in random order", "batch": "in random batches",
                  "single_latency": "one random image at a time", "parallel": "by worker processes",
-                 "first_image": "open and read the first image"}  # fmt: skip
+                 "concurrency": "in random order", "first_image": "open and read the first image"}  # fmt: skip
 CACHE_ORDER = {"": 0, "warm": 1, "cold": 2}
 FLOOR = "npy"
 
@@ -19,12 +19,12 @@ def floor_sentences(summary: pd.DataFrame) -> list[str]:
     npy's, fastest first."""
     timed = summary[summary["operation"].isin(["store_many", "read_many"])
                     & ~summary["pattern"].isin(["encode_only", "decode_only"])]  # fmt: skip
-    keys = ["operation", "pattern", "cache", "batch_size", "workers"]
+    keys = ["operation", "pattern", "cache", "batch_size", "workers", "concurrency"]
     groups = sorted(timed.groupby(keys), key=lambda group: (
         group[0][0] != "store_many", list(PATTERN_WORDS).index(group[0][1]) if group[0][1] in PATTERN_WORDS else 99,
-        CACHE_ORDER.get(group[0][2], 3), group[0][3], group[0][4]))  # fmt: skip
+        CACHE_ORDER.get(group[0][2], 3), group[0][3], group[0][4], group[0][5]))  # fmt: skip
     lines = []
-    for (operation, pattern, cache, batch, workers), rows in groups:
+    for (operation, pattern, cache, batch, workers, concurrency), rows in groups:
         floor_counts = rows.loc[rows["method"] == FLOOR, "n_images"]
         if floor_counts.empty or rows["method"].nunique() < 2:
             continue
@@ -35,6 +35,8 @@ def floor_sentences(summary: pd.DataFrame) -> list[str]:
             what += f" of {batch}"
         if pattern == "parallel":
             what += f", {workers} worker{'s' if workers > 1 else ''}"
+        if pattern == "concurrency":
+            what += f", {concurrency} in flight"
         ratios = ", ".join(f"{label(r.method)} {r.ratio_to_npy:.3g}×" for r in at_n.itertuples())
         lines.append(f"{what}, {n:,} images, in multiples of {FLOOR}'s time: {ratios}.")
     return lines

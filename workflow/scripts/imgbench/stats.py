@@ -33,7 +33,8 @@ import pandas as pd
 
 from imgbench.confidence import median_ci
 
-GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", "cache", "durability"]
+GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", "concurrency", "round_trip_ms", "cache",
+         "durability"]  # fmt: skip
 STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy", "ci_low", "ci_high",
          "ci_confidence", "precision_reached", "precise", "loops"]  # fmt: skip
 DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
@@ -45,14 +46,16 @@ SCALING_MIN_IMAGES = 1000
 
 TEXT = {"method": str, "operation": str, "pattern": str, "cache": str, "durability": str}
 TIMING_DTYPES = TEXT | {
-    "n_images": "int64", "batch_size": "int64", "workers": "int64", "repeat": "int64", "warmup": "int64",
+    "n_images": "int64", "batch_size": "int64", "workers": "int64", "concurrency": "int64",
+    "round_trip_ms": "float64", "repeat": "int64", "warmup": "int64",
     "loops": "int64",
     "seconds": "float64", "p50_seconds": "float64", "p95_seconds": "float64", "p99_seconds": "float64",
     "started_ns": "int64", "ended_ns": "int64", "op_images": "int64", "resident_fraction": "float64",
     "cache_verified": "Int64", "peak_rss_bytes": "int64", "peak_private_bytes": "int64", "raw_bytes": "int64",
     "psnr_min_db": "float64", "psnr_median_db": "float64", "measured_at": str, "machine_id": str,
 }  # fmt: skip
-SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "n_repeats": "int64",
+SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "concurrency": "int64",
+                         "round_trip_ms": "float64", "n_repeats": "int64",
                          "noisy": "int64", "precise": "int64", "loops": "int64", "cache_verified": "Int64"}  # fmt: skip
 
 

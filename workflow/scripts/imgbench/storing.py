@@ -41,7 +41,7 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     bar = progress(total=n_images, desc=f"store {path}", unit="img")
     with (
         gc_paused(),
-        job.method.serving(path, job.settings.round_trip_ms),
+        job.serving(path),
     ):  # the method's service (an S3 server) starts untimed
         with measurement.timed():
             writer = job.method.writer(path, n_images, source.image_shape, job.durable, **options)
@@ -62,6 +62,12 @@ def store_once(job: Job, path: Path, n_images: int, options: dict, measurement: 
     bar.close()
 
 
+def holds_few_files(path: Path) -> bool:
+    """Whether the store at path has fewer than FEW_FILES entries: one that can be deleted between samples
+    without slowing the next store's file creation (see the module docstring)."""
+    return len(os.listdir(path)) < FEW_FILES
+
+
 def store_need(job: Job, n_images: int) -> int:
     """Fresh memory a store touches: the method's store_memory_factor x the raw pixels."""
     return int(job.method.store_memory_factor * n_images * job.source.image_bytes)
@@ -71,8 +77,8 @@ class StoreAttempts:
     """Samples of stores into fresh directories, redone from empty when a method had to grow (RetryStore).
     The grown options are kept for the later samples of the job, so that only the first pays for growing."""
 
-    def __init__(self, job: Job):
-        self.job, self.options = job, dict(job.settings.options)
+    def __init__(self, job: Job, options: dict):
+        self.job, self.options = job, dict(options)
 
     def sample(self, targets: list[Path], n_images: int, prime_bytes: int = 0, previous: Path | None = None):
         """One store into each of targets, timed as one measurement. With prime_bytes, the previous sample's
@@ -126,16 +132,22 @@ def measure_encoding(job: Job, n_images: int) -> list[Row]:
     return rows
 
 
-def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None) -> list[Row]:
+def measure_store(job: Job, operation: str, n_images: int, path, at_least: float | None = None,
+                  concurrency: int = 0) -> list[Row]:  # fmt: skip
     """Warm-ups and samples (measurement.Sampled), each store into a new empty directory beside path; the last
-    becomes path.
+    becomes path. With concurrency, the method's stores at that many requests in flight (Method.concurrency),
+    rows of pattern concurrency, every directory removed at the end: path stays the job's main store.
 
     Short samples (memory.worth_priming) first evict the previous sample's pages from the page cache and prime
     what that does not cover. at_least, when known (the method's encoding alone, measure_encoding), stands in
     for the warm-up's previous time: a store that cannot be short is not primed before its warm-up either.
     """
     path, rows, done, samples = Path(path), [], [], []  # done: every directory stored into; samples: per sample
-    attempts, sampled, previous = StoreAttempts(job), Sampled(job.settings), at_least
+    options, fields = dict(job.settings.options), {}
+    if concurrency:
+        options["concurrency"], path = concurrency, path.with_name(f"{path.name}.concurrency-{concurrency}")
+        fields = {"pattern": PatternName.CONCURRENCY, "concurrency": concurrency}
+    attempts, sampled, previous = StoreAttempts(job, options), Sampled(job.settings), at_least
 
     def run(loops: int) -> Measurement:
         targets = [repeat_dir(path, len(done) + k) for k in range(loops)]
@@ -150,8 +162,8 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
         while not sampled.done:
             measurement, loops, warmup = sampled.step(run)
             previous = measurement.seconds
-            rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops))
-            if len(samples) > 2 and len(os.listdir(done[-1])) < FEW_FILES:
+            rows.append(job.row(measurement, operation, n_images, sampled.repeat - 1, warmup, loops, **fields))
+            if len(samples) > 2 and holds_few_files(done[-1]):
                 with job.overhead("delete"):
                     remove_trees(samples[-3])
     except BaseException as error:
@@ -165,9 +177,12 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
             ) from error
         raise
     with job.overhead("delete"):
-        remove_trees([path])
-        os.replace(done[-1], path)
-        remove_trees(done[:-1])
+        if concurrency:
+            remove_trees(done)
+        else:
+            remove_trees([path])
+            os.replace(done[-1], path)
+            remove_trees(done[:-1])
     with job.overhead("sync"):
         os.sync()  # the deletions' writeback is this job's, not the next one's
     return rows

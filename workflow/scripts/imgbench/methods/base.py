@@ -40,11 +40,17 @@ empty_batch and gather_runs, are in _common.py):
   (``imgbench.methods.name_problem``); so that listing and loading methods stays cheap everywhere, a method
   imports its libraries inside its writer and reader, never at module level.
 - ``service`` (optional): a process the store needs while it is written or read, such as an object-store
-  server: ``service(path, round_trip_ms)`` is a context manager the harness enters around each writer
-  (creation to close) and each reader (open to close), outside the timers, with the store directory and
-  the network round trip its clients must see (``Method.serving``, Settings.round_trip_ms). A
-  reader or writer finds what the service started from ``path`` (imgbench.objectstore.service); a method
-  without one needs nothing around its writer and reader.
+  server: ``service(path, round_trip_ms, remote)`` is a context manager the harness enters around each
+  writer (creation to close) and each reader (open to close), outside the timers, with the store directory,
+  the network round trip its clients must see and the existing S3 service to use instead of starting one,
+  or None (``Method.serving``, Settings.round_trip_ms and s3_remote). A reader or writer finds what the
+  service started from ``path`` (imgbench.objectstore.service); a method without one needs nothing around
+  its writer and reader.
+- ``concurrency`` (optional): the operations, of ``("store", "read")``, whose requests in flight the method
+  can vary, through its ``concurrency`` option (declare it in ``options``). For "read", the reader takes
+  ``reader(path, concurrency=c)`` (the store's own value when omitted); for "store", the writer takes the
+  option as any other. The ``concurrency`` read pattern (patterns.concurrency) measures each level; a
+  store job measures its stores at each level too, as rows of pattern ``concurrency``.
 
 The registry (``imgbench.methods.load``) checks each module against this contract when it loads it, and
 tests/test_methods.py runs every method through the same round trip, single-image, closed-files,
@@ -120,6 +126,7 @@ class Method:
     check_options: Callable[[Mapping[str, Any]], list[str]] | None = None  # rules that span several options
     requires: tuple[str, ...] = ()  # pip distributions beyond envs/requirements.txt
     service: Callable[[Path], AbstractContextManager] | None = None  # e.g. an S3 server, outside the timers
+    concurrency: tuple[str, ...] = ()  # "store", "read": operations whose requests in flight can vary
 
     @property
     def lossy(self) -> bool:
@@ -134,10 +141,14 @@ class Method:
             self.codec.decode_into(self.codec.encode(image), out[slot])
         return out
 
-    def serving(self, path: Path, round_trip_ms: float = 0.0) -> AbstractContextManager:
-        """The method's service for the store at path, its clients round_trip_ms away, or nothing (enter it
-        around a writer or reader)."""
-        return self.service(path, round_trip_ms) if self.service is not None else nullcontext()
+    def serving(self, path: Path, round_trip_ms: float = 0.0, remote=None) -> AbstractContextManager:
+        """The method's service for the store at path, its clients round_trip_ms away, in the existing S3
+        service remote (objectstore.remote.Remote) if given, or nothing (enter it around a writer or reader)."""
+        return self.service(path, round_trip_ms, remote) if self.service is not None else nullcontext()
+
+    def varies_concurrency(self, operation: str) -> bool:
+        """Whether this method's requests in flight can vary for operation ("store" or "read")."""
+        return operation in self.concurrency
 
     def option_problems(self, given: Mapping[str, Any]) -> list[str]:
         """What is wrong with these options (unknown names, disallowed values), one sentence each."""
@@ -170,6 +181,8 @@ def contract_problems(name: str, method: Any) -> list[str]:
     for field_name in ("encode", "decode", "check_options", "service"):
         if getattr(method, field_name) is not None and not callable(getattr(method, field_name)):
             problems.append(f"{field_name} must be callable or None")
+    if not set(method.concurrency) <= {"store", "read"} or (method.concurrency and "concurrency" not in method.options):
+        problems.append('concurrency lists operations of ("store", "read") and needs a "concurrency" option')
     if (method.encode is None) != (method.decode is None):
         problems.append("encode and decode come together: a method that encodes must say how to decode")
     if not isinstance(method.requires, tuple) or not all(isinstance(r, str) and r for r in method.requires):

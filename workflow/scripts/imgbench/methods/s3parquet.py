@@ -65,9 +65,9 @@ class Writer:
 
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.served, self.client = _client(self.path, 1)  # boto3, for the bucket and finish_store only
-        self.bucket, self.concurrency = self.served.server.bucket, pa.io_thread_count()
+        self.bucket, self.root, self.concurrency = self.served.bucket, self.served.root, pa.io_thread_count()
         ensure_bucket(self.client, self.bucket)
-        self.stream = _filesystem(self.served).open_output_stream(f"{self.bucket}/{KEY}")
+        self.stream = _filesystem(self.served).open_output_stream(f"{self.bucket}/{self.root}{KEY}")
         self.groups = parquet.RowGroupWriter(self.stream, image_shape, row_group_size, codec, "s3parquet")
         self.n_images = 0
 
@@ -81,21 +81,19 @@ class Writer:
         finally:
             self.stream.close()  # completes the multipart upload: the object exists from here
         self.stream = None
-        finish_store(self, PREFIX, self.n_images, key=KEY)
+        finish_store(self, PREFIX, self.n_images, key=self.root + KEY)
 
 
 class Reader:
     def __init__(self, path: Path, codec=None):
         import pyarrow.parquet as pq
 
-        from imgbench.objectstore import service
-
         from . import _arrow
 
         self.path, self.codec, self.arrow, self.pid = Path(path), codec, _arrow, os.getpid()
         read_manifest(self)
-        self.fs = _filesystem(service.served(self.path))
-        self.source = self.fs.open_input_file(f"{self.bucket}/{KEY}")
+        self.fs = _filesystem(self.served)
+        self.source = self.fs.open_input_file(f"{self.bucket}/{self.root}{KEY}")
         self.file = pq.ParquetFile(self.source, pre_buffer=True)
         metadata = self.file.metadata
         self.group_starts = parquet.row_group_starts(metadata)

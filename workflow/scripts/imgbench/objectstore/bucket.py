@@ -39,6 +39,14 @@ def keys(client, bucket: str, prefix: str) -> list[str]:
     return [item["Key"] for page in pages for item in page.get("Contents", ())]
 
 
+def folders(client, bucket: str, prefix: str) -> list[str]:
+    """The "folders" just below prefix: the distinct key prefixes up to the next '/' (one listing entry each,
+    however many objects they hold)."""
+    _check_prefix(prefix)
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
+    return [item["Prefix"] for page in pages for item in page.get("CommonPrefixes", ())]
+
+
 def delete_prefix(client, bucket: str, prefix: str) -> int:
     """Delete every object under prefix (for a fresh store); the number deleted.
 
@@ -56,10 +64,13 @@ def delete_prefix(client, bucket: str, prefix: str) -> int:
 
 
 def ensure_bucket(client, bucket: str) -> None:
-    """Create the bucket unless it already exists."""
+    """Create the bucket unless it already exists (in the client's region: AWS refuses a bucket outside
+    us-east-1 without its LocationConstraint)."""
     try:
         client.head_bucket(Bucket=bucket)
     except ClientError as error:
         if error.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
             raise
-        client.create_bucket(Bucket=bucket)
+        region = client.meta.region_name
+        where = {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        client.create_bucket(Bucket=bucket, **where)

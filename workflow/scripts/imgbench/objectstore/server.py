@@ -28,7 +28,6 @@ a store read hundreds of times does not grow it.
 """
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -40,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from imgbench import cache
 from imgbench.errors import BenchmarkError
 from imgbench.objectstore.client import DEFAULT_REGION, Credentials, Endpoint, make_client
+from imgbench.objectstore.remote import bucket_problem
 from imgbench.objectstore.subprocesses import process_running, signals_raise_exit, spawn, stop_group
 from imgbench.objectstore.weed import (  # noqa: F401 (HOST, PORT_NAMES: also this module's interface)
     GRPC_PORT_OFFSET,
@@ -68,7 +68,6 @@ START_ATTEMPTS = 3  # a free port can be taken between asking the OS and the ser
 PORT_TAKEN_SIGNS = ("address already in use", "Port allocation failed")
 LOG_TAIL_LINES = 15
 RUNTIME_DIR_PREFIX = "imgbench-weed-"  # then the parent's pid: sockets and HOME of one server
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule (weed mini skips a bad name)
 
 
 class LocalS3Server:
@@ -88,8 +87,8 @@ class LocalS3Server:
         ready_timeout_seconds: float = 60,
         stop_timeout_seconds: float = 30,
     ):
-        if not BUCKET_NAME.fullmatch(bucket):
-            raise ValueError(f"{bucket!r} is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+        if problem := bucket_problem(bucket):  # weed mini would skip a bad name
+            raise ValueError(problem)
         self.data_dir, self.log_path = Path(data_dir), Path(log_path)
         self.bucket, self.region = bucket, region
         self.ready_timeout_seconds, self.stop_timeout_seconds = ready_timeout_seconds, stop_timeout_seconds

@@ -8,6 +8,8 @@ def pattern_label(row: dict) -> str:
         return f"batch of {row['batch_size']}"
     if row["pattern"] == "parallel":
         return f"parallel\n{row['workers']} worker{'s' if row['workers'] > 1 else ''}"
+    if row["pattern"] == "concurrency":
+        return f"{row['concurrency']} in flight"
     return row["pattern"]
 
 
@@ -32,8 +34,8 @@ def access_patterns(path, tables) -> None:
         return style.placeholder(
             path, title, "pattern not measured in this run\n(random, batch, parallel: see patterns.kinds)"
         )
-    order = {"sequential": 0, "random": 1, "batch": 2, "parallel": 3}
-    keyed = sorted(rows, key=lambda r: (order.get(r["pattern"], 9), r["batch_size"], r["workers"]))
+    order = {"sequential": 0, "random": 1, "batch": 2, "parallel": 3, "concurrency": 4}
+    keyed = sorted(rows, key=lambda r: (order.get(r["pattern"], 9), r["batch_size"], r["workers"], r["concurrency"]))
     groups = list(dict.fromkeys(pattern_label(row) for row in keyed))
     caches = style.caches_in(rows)
     fig, axes = style.new_figure(len(caches), 1, 13, 4.4 * len(caches) + 0.6, f"{title}, {n:,} images")

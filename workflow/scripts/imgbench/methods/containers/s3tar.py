@@ -79,7 +79,7 @@ class Writer:
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.shard_images, self.concurrency, self.member = shard_images, concurrency, codec.extension.lstrip(".")
         self.served, self.client = _client(self.path, 1)
-        self.bucket = self.served.server.bucket
+        self.bucket, self.root = self.served.bucket, self.served.root
         ensure_bucket(self.client, self.bucket)
         self.index = np.zeros(n_images, dtype=INDEX_DTYPE)
         self.mtime = int(time.time())
@@ -98,7 +98,7 @@ class Writer:
             return
         self.tar.close()  # end-of-archive blocks
         self.buffer.seek(0)
-        self.client.put_object(Bucket=self.bucket, Key=shard_key(self.shard), Body=self.buffer)
+        self.client.put_object(Bucket=self.bucket, Key=self.root + shard_key(self.shard), Body=self.buffer)
         self.uploaded, self.shard, self.buffer, self.tar = self.shard, None, None, None
 
     def write(self, start: int, images: np.ndarray, labels: np.ndarray) -> None:
@@ -113,17 +113,17 @@ class Writer:
         self._put_shard()
         index = io.BytesIO()
         np.save(index, self.index)
-        self.client.put_object(Bucket=self.bucket, Key=INDEX_KEY, Body=index.getvalue())
+        self.client.put_object(Bucket=self.bucket, Key=self.root + INDEX_KEY, Body=index.getvalue())
         finish_store(self, PREFIX, len(self.index), shard_images=self.shard_images)
 
 
 class Reader:
     """Reads s3.json and the index object at open; a read is one ranged GET per run plus the decodes."""
 
-    def __init__(self, path: Path, codec: Codec):
+    def __init__(self, path: Path, codec: Codec, concurrency: int | None = None):
         self.path, self.codec = Path(path), codec
-        open_store(self)
-        body = self.client.get_object(Bucket=self.bucket, Key=INDEX_KEY)["Body"].read()
+        open_store(self, concurrency)
+        body = self.client.get_object(Bucket=self.bucket, Key=self.root + INDEX_KEY)["Body"].read()
         self.index = np.load(io.BytesIO(body))
         self.pool = _pool(self.concurrency)
 
@@ -135,7 +135,7 @@ class Reader:
 
         def fetch(run: tuple[int, int]) -> None:
             first, stop = run
-            key, low = shard_key(int(entries["shard"][first])), int(offsets[first])
+            key, low = self.root + shard_key(int(entries["shard"][first])), int(offsets[first])
             span = f"bytes={low}-{int(offsets[stop - 1] + sizes[stop - 1]) - 1}"
             try:
                 data = self.client.get_object(Bucket=self.bucket, Key=key, Range=span)["Body"].read()
@@ -167,6 +167,7 @@ def method(codec: Codec) -> Method:
         options=OPTIONS,
         requires=REQUIRES,
         service=serving,
+        concurrency=("read",),  # a store PUTs one shard after another
     )
 
 
