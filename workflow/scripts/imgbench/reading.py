@@ -24,7 +24,7 @@ import numpy as np
 from imgbench import cache
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import files_under
-from imgbench.measurement import Job, Measurement, Sampled
+from imgbench.measurement import Job, Measurement
 from imgbench.memory import prime_rest, read_need, worth_priming
 from imgbench.progress import progress
 from imgbench.rows import PatternName, Row
@@ -188,7 +188,7 @@ class ReadSample:
         self.files, self.store_bytes = store
         chunk_bytes = min(n_images, job.chunk_images) * job.source.image_bytes
         self.need = read_need(mode == cache.CacheMode.COLD, self.store_bytes, chunk_bytes)
-        self.sampled, self.previous, self.fields = Sampled(job.settings), None, {}
+        self.sampled, self.previous, self.fields = job.sampled(), None, {}
 
     def run(self, loops: int) -> Measurement:
         job, states = self.job, []

@@ -147,7 +147,7 @@ def measure_store(job: Job, operation: str, n_images: int, path, at_least: float
     if concurrency:
         options["concurrency"], path = concurrency, path.with_name(f"{path.name}.concurrency-{concurrency}")
         fields = {"pattern": PatternName.CONCURRENCY, "concurrency": concurrency}
-    attempts, sampled, previous = StoreAttempts(job, options), Sampled(job.settings), at_least
+    attempts, sampled, previous = StoreAttempts(job, options), job.sampled(), at_least
 
     def run(loops: int) -> Measurement:
         targets = [repeat_dir(path, len(done) + k) for k in range(loops)]
