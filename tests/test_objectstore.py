@@ -18,7 +18,7 @@ pytest.importorskip("boto3", reason="boto3 is not installed: pip install -r envs
 
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
-from conftest import needs_weed  # noqa: E402
+from conftest import needs_weed, running_s3_server  # noqa: E402
 from imgbench import cache  # noqa: E402
 from imgbench.errors import BenchmarkError  # noqa: E402
 from imgbench.objectstore import bucket  # noqa: E402
@@ -41,8 +41,7 @@ pytestmark = needs_weed
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("s3")
-    with LocalS3Server(root / "data", root / "weed.log") as server:
+    with running_s3_server(tmp_path_factory) as server:
         yield server
 
 

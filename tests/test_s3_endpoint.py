@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import make_job, needs_weed
+from conftest import make_job, needs_weed, running_s3_server
 from imgbench import config, methods, reading, storing, usage
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import remove_trees
@@ -64,10 +64,7 @@ def test_a_valid_existing_service_reaches_the_jobs_settings():
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     """The "existing service": a SeaweedFS this test starts, with a bucket the pipeline must create."""
-    from imgbench.objectstore.server import LocalS3Server
-
-    root = tmp_path_factory.mktemp("service")
-    with LocalS3Server(root / "data", root / "weed.log") as server:
+    with running_s3_server(tmp_path_factory, "service") as server:
         yield server
 
 
