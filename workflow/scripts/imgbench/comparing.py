@@ -85,7 +85,7 @@ class Comparison:
         for name, contestant in self.contestants.items():
             contestant.loops, contestant.previous = 1, None
             seconds = self.turn(operation, name, self.work / operation / "calibrate" / name).seconds
-            target = contestant.job.settings.min_sample_seconds
+            target = contestant.job.min_sample_seconds  # 0 for a method with a service
             contestant.loops = loops_for(seconds, target) if target > 0 else 1
 
     def rounds(self, operation: str) -> list[dict]:

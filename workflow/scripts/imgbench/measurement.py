@@ -61,14 +61,16 @@ class Job:
         that 256 x 256 images do not make chunks of 2 GB)."""
         return max(1, min(self.settings.chunk_images, self.settings.chunk_bytes // max(self.source.image_bytes, 1)))
 
+    @property
+    def min_sample_seconds(self) -> float:
+        """How long one sample of a short operation is looped to last: the setting, or 0 (no loops) for a
+        method with a service, since every operation starts its own server outside the timers (about 2.6 s):
+        looping a 3 ms single-image read to 0.1 s made one s3parquet measurement take minutes."""
+        return 0.0 if self.method.service is not None else self.settings.min_sample_seconds
+
     def sampled(self) -> "Sampled":
-        """A fresh adaptive sampler for one of this job's store or read measurements. A method with a service
-        times one operation per sample: every operation starts its own server outside the timers (about
-        2.6 s), and looping a 3 ms single-image read to min_sample_seconds made one s3parquet measurement
-        take minutes."""
-        if self.method.service is None:
-            return Sampled(self.settings)
-        return Sampled(dataclasses.replace(self.settings, min_sample_seconds=0.0))
+        """A fresh adaptive sampler for one of this job's store or read measurements (min_sample_seconds)."""
+        return Sampled(dataclasses.replace(self.settings, min_sample_seconds=self.min_sample_seconds))
 
     @property
     def durable(self) -> bool:
