@@ -19,8 +19,9 @@ class Source:
     """Reads the unpickled arrays through a memory map; hands out chunks of the repeated dataset."""
 
     def __init__(self, directory: Path):
-        self.images = np.load(Path(directory) / "images.npy", mmap_mode="r")
-        self.labels = np.load(Path(directory) / "labels.npy")
+        self.directory = Path(directory)
+        self.images = np.load(self.directory / "images.npy", mmap_mode="r")
+        self.labels = np.load(self.directory / "labels.npy")
 
     def __len__(self) -> int:
         return len(self.labels)

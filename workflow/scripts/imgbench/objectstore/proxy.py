@@ -18,7 +18,6 @@ one request in flight (+0.74 ms each), 1,083/s and 922/s at 8; PUTs 572/s and 47
 """
 
 import argparse
-import os
 import queue
 import select
 import signal
@@ -28,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from imgbench.child import module_command
 from imgbench.objectstore.subprocesses import spawn, stop_group
 
 HOST = "127.0.0.1"
@@ -71,11 +71,10 @@ class LatencyProxy:
         listener = socket.create_server((HOST, 0), backlog=BACKLOG)
         try:
             self.port = listener.getsockname()[1]
-            argv = [sys.executable, "-m", "imgbench.objectstore.proxy", "--listen-fd", str(listener.fileno())]
-            argv += ["--upstream", f"{self.upstream[0]}:{self.upstream[1]}", "--round-trip-ms", str(self.round_trip_ms)]
-            package_root = str(Path(__file__).resolve().parents[2])  # the directory holding imgbench/
-            python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-            env = dict(os.environ, PYTHONPATH=python_path)
+            argv, env = module_command(
+                "imgbench.objectstore.proxy", "--listen-fd", str(listener.fileno()),
+                "--upstream", f"{self.upstream[0]}:{self.upstream[1]}", "--round-trip-ms", str(self.round_trip_ms),
+            )  # fmt: skip
             self._process = spawn(
                 argv, env=env, cwd=Path.cwd(), log_path=self.log_path, pass_fds=(listener.fileno(),), stdout_pipe=True
             )
