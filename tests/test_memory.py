@@ -1,29 +1,37 @@
 """Memory priming happens outside the job's own memory; each row's peaks are its own measurement's."""
 
 import os
-import resource
+import time
 
 import numpy as np
 import pytest
 
 from conftest import make_job
-from imgbench import memory, reading, storing
+from imgbench import cache, memory, reading, storing
 from imgbench.measurement import Measurement
 from imgbench.memory import PRIME_BELOW_SECONDS, PRIME_MIN_BYTES, worth_priming
 
 
-def test_prime_touches_the_asked_size_in_a_child_and_not_in_this_process():
+def test_prime_touches_the_asked_size_in_a_helper_process_and_not_in_this_one():
+    primer = memory.Primer()
     memory.reset_resident_peak()
     before = memory.resident_peak_bytes()
-    primed = memory.prime(256 << 20)
+    primed = primer.prime(256 << 20)
     assert primed == (256 << 20) + memory.PRIME_SLACK
-    assert memory.resident_peak_bytes() - before < 64 << 20  # the child's fill is not this job's memory
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 >= 256 << 20  # but it happened
+    assert memory.resident_peak_bytes() - before < 64 << 20  # the helper's fill is not this job's memory
+    assert primer.peak_bytes >= 256 << 20  # but it happened
+    helper = primer._process
+    primer.prime(32 << 20)
+    assert primer._process is helper and helper.poll() is None  # one helper for all of a job's primes
+    primer.close()
+    assert helper.poll() == 0  # and it leaves when the job closes it
 
 
 def test_prime_is_capped_by_available_memory():
     """At most a quarter of what was available; compared with the total, which other processes cannot move."""
-    primed = memory.prime(1 << 50)
+    primer = memory.Primer()
+    primed = primer.prime(1 << 50)
+    primer.close()
     assert 0 < primed <= os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
 
 
@@ -96,14 +104,32 @@ def test_a_method_declares_how_much_memory_its_store_touches(source):
 def test_a_store_known_to_be_long_skips_the_warm_up_prime(source, tmp_path, monkeypatch):
     """at_least (the encoding's time) stands in for the warm-up's previous time; later repeats use their own."""
     primes = []
-    monkeypatch.setattr(storing, "prime_rest", lambda need, released: primes.append(need))
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=1, chunk_images=50)
+    monkeypatch.setattr(job.primer, "prime_rest", lambda need, released: primes.append(need))
     # This small store would not be primed at all: treat it as one needing PRIME_MIN_BYTES.
     monkeypatch.setattr(
         storing, "worth_priming", lambda on, previous, _need: worth_priming(on, previous, PRIME_MIN_BYTES)
     )
-    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=1, chunk_images=50)
     storing.measure_store(job, "store_many", 100, tmp_path / "a")
     assert len(primes) == 2  # the warm-up and the repeat
     primes.clear()
     storing.measure_store(job, "store_many", 100, tmp_path / "b", at_least=PRIME_BELOW_SECONDS + 1)
     assert len(primes) == 1  # the repeat only: the warm-up took well under PRIME_BELOW_SECONDS
+
+
+def test_of_a_samples_loops_only_the_first_and_those_after_a_pause_are_primed(monkeypatch):
+    assert memory.prime_due(None)  # the first loop
+    assert not memory.prime_due(time.perf_counter())  # right after the previous loop: its memory is still ours
+    assert memory.prime_due(time.perf_counter() - memory.RECENT_SECONDS)
+
+
+def test_reads_of_one_image_at_a_time_prime_nothing_and_reads_of_many_do(source, tmp_path, monkeypatch):
+    job = make_job("npy", source, chunk_images=10000)
+    n = 10000  # 30 MB of chunk buffers: over PRIME_MIN_BYTES
+    store = (list(tmp_path.iterdir()), 0)
+    needs = {
+        name: reading.ReadSample(job, tmp_path, n, cache.CacheMode.COLD, reading.Pattern(name), store).need
+        for name in ("sequential", "first_image", "single_latency")
+    }
+    assert needs["sequential"] >= PRIME_MIN_BYTES
+    assert needs["first_image"] == needs["single_latency"] == 0

@@ -140,7 +140,7 @@ def release(root: Path, files: list[Path] | None = None, size: int | None = None
     freed, and the fraction still resident.
 
     Freed just before a timed operation, those pages are backed by the host and the operation can reuse
-    them, so a prime needs to touch only the rest (memory.prime_rest).
+    them, so a prime needs to touch only the rest (memory.Primer.prime_rest).
     """
     files = files if files is not None else files_under(root)
     size = size if size is not None else sum(path.stat().st_size for path in files)

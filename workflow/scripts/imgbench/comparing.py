@@ -32,8 +32,8 @@ from imgbench.comparison import Arm, PairedRounds
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import files_under, fresh_dir, remove_trees
 from imgbench.measurement import Job, Measurement
-from imgbench.memory import prime_rest, read_need, worth_priming
-from imgbench.reading import Pattern, current_files, index_batches, read_batches
+from imgbench.memory import Primer, read_need, worth_priming
+from imgbench.reading import Pattern, index_batches, prepare_loop, read_batches
 from imgbench.sampling import loops_for
 from imgbench.settings import Settings
 from imgbench.source import Source
@@ -72,8 +72,8 @@ class Entrant:
         return cls(job.method_name, job.settings, job.source.directory, contestant.store, contestant.loops,
                    contestant.previous)  # fmt: skip
 
-    def contestant(self) -> Contestant:
-        job = Job(self.method, methods.load(self.method), Source(self.source), self.settings)
+    def contestant(self, primer: Primer) -> Contestant:
+        job = Job(self.method, methods.load(self.method), Source(self.source), self.settings, primer=primer)
         return Contestant(job, self.store, self.loops, self.previous)
 
 
@@ -131,27 +131,29 @@ class Turns:
             need = store_need(job, n) * loops
             if worth_priming(job.settings.prime_memory, contestant.previous, need):
                 with outside("prime"):
-                    prime_rest(need, 0)
+                    job.primer.prime_rest(need, 0)
             for target in targets:
                 store_once(job, target, n, job.settings.options, measurement)
             return
         batches = index_batches(Pattern(), n, job.chunk_images, job.settings.seed)
         chunk_bytes = min(n, job.chunk_images) * job.source.image_bytes
         need = read_need(mode == cache.CacheMode.COLD, self.sizes[name], chunk_bytes)
+        freed_at = None
         for _loop in range(loops):
-            with outside(f"cache {mode}"):
-                files, size = current_files(job, contestant.store, (self.files[name], self.sizes[name]))
-                state = cache.ensure(mode, contestant.store, files, size)
-            if worth_priming(job.settings.prime_memory, contestant.previous, need):
-                with outside("prime"):
-                    prime_rest(need, state.released_bytes)
+            known = (self.files[name], self.sizes[name])
+            prepare_loop(job, mode, contestant.store, known, need, contestant.previous, freed_at)
             read_batches(job, contestant.store, batches, f"compare {name} n={n} {operation}", measurement)
+            freed_at = time.perf_counter()
 
 
 def play(plan: RoundPlan) -> list[TurnResult]:
     """A round's turns, in order (what the round's process runs; compare_round.py)."""
-    turns = Turns({name: entrant.contestant() for name, entrant in plan.entrants.items()}, plan.n_images)
-    return [turns.turn(plan.operation, name, directory) for name, directory in plan.turns]
+    primer = Primer()  # one helper for the round's jobs: starting one takes about 0.15 s
+    try:
+        turns = Turns({name: entrant.contestant(primer) for name, entrant in plan.entrants.items()}, plan.n_images)
+        return [turns.turn(plan.operation, name, directory) for name, directory in plan.turns]
+    finally:
+        primer.close()
 
 
 class Comparison:

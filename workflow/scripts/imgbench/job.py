@@ -66,5 +66,8 @@ def timed_job(snakemake, description: str):
             from imgbench.objectstore.remote import check
 
             check(job.settings.s3_remote)
-        yield job
+        try:
+            yield job
+        finally:
+            job.primer.close()
         print(job.overhead.summary())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from imgbench.memory import PeakMemory
+from imgbench.memory import PeakMemory, Primer
 from imgbench.methods.base import Method
 from imgbench.rows import PatternName, Row
 from imgbench.sampling import loops_for
@@ -49,6 +49,7 @@ class Job:
     source: Source
     settings: Settings
     overhead: Overhead = field(default_factory=Overhead)
+    primer: Primer = field(default_factory=Primer, repr=False)  # fills memory before short operations
 
     @cached_property
     def reference(self) -> Reference:

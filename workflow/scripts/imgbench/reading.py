@@ -15,6 +15,7 @@ store, each timed on its own, with percentiles) and first_image (opening the sto
 image, timed together: what a training job waits for at start-up).
 """
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from imgbench import cache
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import files_under
 from imgbench.measurement import Job, Measurement
-from imgbench.memory import prime_rest, read_need, worth_priming
+from imgbench.memory import prime_due, read_need, worth_priming
 from imgbench.progress import progress
 from imgbench.rows import PatternName, Row
 from imgbench.timer import Stopwatch, gc_paused
@@ -199,17 +200,14 @@ class ReadSample:
         self.sampled, self.previous, self.fields = job.sampled(), None, {}
 
     def run(self, loops: int) -> Measurement:
-        job, states = self.job, []
+        job, states, freed_at = self.job, [], None
         where = f"{job.method_name} n={self.n_images} {self.pattern.name} {self.mode} repeat {self.sampled.repeat}"
         measurement = Measurement()
         for _loop in range(loops):
-            with job.overhead(f"cache {self.mode}"):
-                files, size = current_files(job, self.path, (self.files, self.store_bytes))
-                states.append(cache.ensure(self.mode, self.path, files, size))
-            if worth_priming(job.settings.prime_memory, self.previous, self.need):
-                with job.overhead("prime"):
-                    prime_rest(self.need, states[-1].released_bytes)
+            states.append(prepare_loop(job, self.mode, self.path, (self.files, self.store_bytes), self.need,
+                                       self.previous, freed_at))  # fmt: skip
             self.fields = read_once(job, self.path, self.pattern, self.n_images, where, measurement)
+            freed_at = time.perf_counter()
         worst = max if self.mode == cache.CacheMode.COLD else min  # the loop farthest from the asked state
         self.fields |= {"resident_fraction": worst(s.resident_fraction for s in states),
                         "cache_verified": int(all(s.verified for s in states))}  # fmt: skip
@@ -224,6 +222,19 @@ class ReadSample:
             batch_size=pattern.batch_size, workers=pattern.workers, cache=self.mode.value, **self.fields,
             **({"concurrency": pattern.concurrency} if pattern.concurrency else {}),
         )  # fmt: skip
+
+
+def prepare_loop(job: Job, mode: cache.CacheMode, path: Path, known, need: int, previous, freed_at) -> cache.CacheState:
+    """Before one loop of a timed read, outside the timers: the store in the cache state mode (its files
+    known, or listed again for a method with a service), then memory primed where it helps: need bytes,
+    given the previous sample's seconds and when the previous loop of this sample ended (memory.prime_due)."""
+    with job.overhead(f"cache {mode}"):
+        files, size = current_files(job, path, known)
+        state = cache.ensure(mode, path, files, size)
+    if worth_priming(job.settings.prime_memory, previous, need) and prime_due(freed_at):
+        with job.overhead("prime"):
+            job.primer.prime_rest(need, state.released_bytes)
+    return state
 
 
 def listed(path: Path) -> tuple[list[Path], int]:

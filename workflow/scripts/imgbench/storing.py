@@ -24,7 +24,7 @@ from imgbench import cache
 from imgbench.errors import BenchmarkError, RetryStore
 from imgbench.fsutil import disk_full, fresh_dir, remove_trees
 from imgbench.measurement import Job, Measurement, Sampled
-from imgbench.memory import prime_rest, worth_priming
+from imgbench.memory import worth_priming
 from imgbench.progress import progress
 from imgbench.repeats import repeat_dir
 from imgbench.rows import Operation, PatternName, Row
@@ -83,7 +83,7 @@ class StoreAttempts:
     def sample(self, targets: list[Path], n_images: int, prime_bytes: int = 0, previous: Path | None = None):
         """One store into each of targets, timed as one measurement. With prime_bytes, the previous sample's
         store (previous) leaves the page cache first: its pages are host-backed and the same size as what
-        this sample will cache (memory.prime_rest)."""
+        this sample will cache (memory.Primer.prime_rest)."""
         overhead = self.job.overhead
         for _attempt in range(MAX_STORE_ATTEMPTS):
             with overhead("clear"):
@@ -93,7 +93,7 @@ class StoreAttempts:
                 os.sync()  # outside the timer: no sample pays for an earlier one's writeback
             if prime_bytes:
                 with overhead("prime"):
-                    prime_rest(prime_bytes, cache.release(previous)[0] if previous else 0)
+                    self.job.primer.prime_rest(prime_bytes, cache.release(previous)[0] if previous else 0)
             measurement = Measurement()
             try:
                 for target in targets:

@@ -10,7 +10,7 @@ fork. One made in a forked child works, even where the parent used S3 before for
 the parent shares the parent's pooled connections, and reads in both then fail ("Failed to flush response
 stream"). A child forked after S3 was initialised hangs for ever if it finalises S3 (pyarrow's atexit hook
 ``ensure_s3_finalized``, at a normal interpreter exit): it must leave through ``os._exit``, as
-multiprocessing's workers and memory.prime's child do.
+multiprocessing's workers do.
 """
 
 from urllib.parse import urlsplit
