@@ -52,3 +52,15 @@ def test_chunks_are_bounded_in_bytes_whatever_the_image_size(source, wide_source
     wide = make_job("npy", wide_source, chunk_images=1000, chunk_bytes=1 << 20)
     assert wide.chunk_images == (1 << 20) // (48 * 80 * 3)
     assert make_job("npy", wide_source, chunk_images=1000, chunk_bytes=1).chunk_images == 1
+
+
+def test_cache_states_are_measured_one_after_the_other_and_patterns_interleaved(source, tmp_path):
+    """A warm sample after a cold one would read the whole store back into the cache (9 s for 100,000 files)."""
+    job = make_job("npy", source, caches=("cold", "warm"), min_repeats=3, max_repeats=3, warmup_runs=1)
+    path = tmp_path / "store"
+    storing.measure_store(job, "store_many", 100, path)
+    patterns = [reading.Pattern(), reading.Pattern(timing_rows.PatternName.RANDOM.value)]
+    reads = frame(reading.measure_reads(job, "read_many", 100, path, patterns))
+    assert list(reads["cache"]) == ["cold"] * 8 + ["warm"] * 8  # a warm-up and 3 samples per pattern and state
+    for state in ("cold", "warm"):
+        assert list(reads[reads["cache"] == state]["pattern"]) == ["sequential", "random"] * 4
