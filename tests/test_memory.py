@@ -1,13 +1,17 @@
 """Memory priming happens outside the job's own memory; each row's peaks are its own measurement's."""
 
 import os
+import signal
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import make_job
 from imgbench import cache, memory, reading, storing
+from imgbench.child import module_command
 from imgbench.measurement import Measurement
 from imgbench.memory import PRIME_BELOW_SECONDS, PRIME_MIN_BYTES, worth_priming
 
@@ -25,6 +29,18 @@ def test_prime_touches_the_asked_size_in_a_helper_process_and_not_in_this_one():
     assert primer._process is helper and helper.poll() is None  # one helper for all of a job's primes
     primer.close()
     assert helper.poll() == 0  # and it leaves when the job closes it
+
+
+def test_a_primer_whose_helper_was_killed_starts_a_new_one(capsys):
+    primer = memory.Primer()
+    primer.prime(16 << 20)
+    first = primer._process
+    first.kill()
+    first.wait()
+    assert primer.prime(16 << 20) == (16 << 20) + memory.PRIME_SLACK
+    assert primer._process is not first and primer._process.poll() is None
+    assert "helper was gone" in capsys.readouterr().err
+    primer.close()
 
 
 def test_prime_is_capped_by_available_memory():
@@ -133,3 +149,33 @@ def test_reads_of_one_image_at_a_time_prime_nothing_and_reads_of_many_do(source,
     }
     assert needs["sequential"] >= PRIME_MIN_BYTES
     assert needs["first_image"] == needs["single_latency"] == 0
+
+
+def test_a_killed_jobs_primer_helper_leaves_too(tmp_path):
+    """SIGKILL runs no cleanup: the helper must leave on its own, at the end of its input."""
+    script = (
+        "import os, sys\n"
+        "from imgbench.memory import Primer\n"
+        "primer = Primer()\n"
+        "primer.prime(16 << 20)\n"
+        "print(primer._process.pid, flush=True)\n"
+        "sys.stdin.read()\n"  # wait to be killed
+    )
+    argv, env = module_command("imgbench.memory")  # the package on PYTHONPATH, as for any child
+    job = subprocess.Popen([argv[0], "-c", script], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    helper = int(job.stdout.readline())
+    os.kill(helper, 0)  # alive while its job is
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{helper}").exists() and not zombie(helper):
+        time.sleep(0.05)
+    assert not Path(f"/proc/{helper}").exists() or zombie(helper), "the primer's helper outlived its killed job"
+
+
+def zombie(pid: int) -> bool:
+    """Whether pid has exited and waits only to be reaped (its parent, killed, left it to init)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

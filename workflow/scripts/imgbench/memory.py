@@ -17,6 +17,7 @@ the timed pieces from that moment on.
 
 import resource
 import subprocess
+import sys
 import time
 import weakref
 
@@ -62,17 +63,29 @@ class Primer:
     def prime(self, nbytes: int) -> int:
         """Touch and free about nbytes (+ slack, at most a quarter of available memory); return bytes primed."""
         size = max(min(nbytes + PRIME_SLACK, available_bytes() // 4), 0)
+        try:
+            answer = self._ask(size)
+        except BrokenPipeError:
+            answer = []
+        if answer[:1] != ["ok"]:  # the helper died (killed from outside, out of memory): one more, new one
+            print(f"note: the memory primer's helper was gone ({answer or 'no answer'}); starting a new one",
+                  file=sys.stderr)  # fmt: skip
+            self.close()
+            answer = self._ask(size)
+        if answer[:1] != ["ok"]:
+            raise RuntimeError(f"the memory primer (python -m imgbench.primer) failed: {answer or 'no answer'}")
+        self.peak_bytes = int(answer[1])
+        return size
+
+    def _ask(self, size: int) -> list[str]:
+        """Have the helper (started if need be) fill and free size bytes; its answer's words."""
         if self._process is None:
             argv, env = module_command("imgbench.primer")
             self._process = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             self._stop = weakref.finalize(self, stop_helper, self._process)
         self._process.stdin.write(f"{size}\n")
         self._process.stdin.flush()
-        answer = self._process.stdout.readline().split()
-        if answer[:1] != ["ok"]:
-            raise RuntimeError(f"the memory primer (python -m imgbench.primer) failed: {answer or 'no answer'}")
-        self.peak_bytes = int(answer[1])
-        return size
+        return self._process.stdout.readline().split()
 
     def prime_rest(self, need_bytes: int, released_bytes: int) -> None:
         """Prime what page cache freed just before (released_bytes, host-backed) does not already cover."""
@@ -86,8 +99,11 @@ class Primer:
 
 
 def stop_helper(process: subprocess.Popen) -> None:
-    """End a Primer's helper: end of input makes it leave."""
-    process.stdin.close()
+    """End a Primer's helper: end of input makes it leave (one already gone is only reaped)."""
+    try:
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
     process.wait()
     process.stdout.close()
 
