@@ -271,7 +271,11 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
     workdir = copy_workflow(tmp_path / "wf")
     patterns = {"kinds": ["parallel", "concurrency", "single_latency"], "cutoffs": [10], "batch_sizes": [1],
                 "workers": [2], "concurrency": [1, 4], "latency_reads": 5}  # fmt: skip
-    config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns)
+    # One sample per measurement, no warm-up: every operation of a method with a service starts its own server
+    # (about 2.5 s), so 3 samples made 51 starts (130 of 180 s); one still starts and stops a server for each
+    # of the 17 measurements. A server per sample is test_s3_methods.py's (one_operation_per_sample).
+    one_sample = {"min_repeats": 1, "max_repeats": 1, "warmup_runs": 0}
+    config = make_config(archive, http_server, methods=["npy", "s3+png"], cutoffs=[10], patterns=patterns, **one_sample)
     name = write_config(workdir, config)
     run_snakemake(workdir, "--cores", "1", "--configfile", name)
     rows = read_csv(workdir / "results" / "timings.csv")
