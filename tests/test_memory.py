@@ -23,8 +23,8 @@ def test_prime_touches_the_asked_size_in_a_child_and_not_in_this_process():
 
 def test_prime_is_capped_by_available_memory(monkeypatch):
     """At most a quarter of what was available; compared with the total, which other processes cannot move.
-    Available memory is read as usual but seen as 1 GiB at most: a quarter of this machine's 21 GB took
-    12-15 s to fill, 256 MiB takes well under one."""
+    Available memory is read as usual but seen as 1 GiB at most: a quarter of a development machine's (21 GB
+    free) took 12-18 s to fill, 256 MiB takes well under one."""
     seen, available = [], memory.available_bytes
 
     def at_most_1_gib() -> int:
