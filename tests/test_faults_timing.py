@@ -2,6 +2,7 @@
 store leaves nothing behind for long, and a damaged store or a full disk ends in one clear message."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -104,8 +105,11 @@ def test_a_job_orphaned_by_killing_snakemake_is_waited_for(tmp_path, archive):
     assert process_state(orphan) not in ("", "Z"), "the job died with Snakemake; nothing to test"
 
     run_snakemake(workdir, "--unlock", "--configfile", "test.yaml")
+    # Only the orphan needs to be long: the rerun takes one sample of each measurement (its own store of 20,000
+    # PNGs and their read, 4 samples each before: about 25 s), which still starts, waits and writes its rows.
+    one_sample = ["--config", "min_repeats=1", "max_repeats=1", "warmup_runs=0"]
     rerun = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--configfile", "test.yaml"],
+        [sys.executable, "-m", "snakemake", "--configfile", "test.yaml", *one_sample],
         cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert process_state(orphan) not in ("", "Z"), "the orphan ended before the rerun started: make it longer"
@@ -155,11 +159,19 @@ def test_leftovers_of_a_killed_store_are_removed_by_the_next_run(tmp_path, archi
     assert (workdir / "results" / "timings.csv").exists()
 
 
-@pytest.fixture
-def finished_disk_run(tmp_path, archive):
-    workdir = setup_workdir(tmp_path, archive, methods=["disk"], cutoffs=[100])
+@pytest.fixture(scope="module")
+def disk_run(tmp_path_factory, archive):
+    """One finished run of disk at 100 images, for finished_disk_run to copy."""
+    workdir = setup_workdir(tmp_path_factory.mktemp("disk_run"), archive, methods=["disk"], cutoffs=[100])
     run_snakemake(workdir, "--configfile", "test.yaml")
     return workdir
+
+
+@pytest.fixture
+def finished_disk_run(disk_run, tmp_path):
+    """A test's own copy of disk_run (metadata and timestamps kept, so only what a test forces reruns): the
+    same run for each damage without running the workflow once per test (about 20 s each)."""
+    return Path(shutil.copytree(disk_run, tmp_path / "wf", symlinks=True))
 
 
 @pytest.mark.parametrize(
