@@ -112,15 +112,16 @@ class Turns:
         contestant = self.contestants[name]
         before = dict(contestant.job.overhead.seconds)
         if contestant.loops > 1:  # the process's first run of this code path: a warm-up, as pyperf's
-            self.loops(operation, contestant, 1, directory / "warmup", Measurement())
+            self.run_loops(operation, contestant, 1, directory / "warmup", Measurement())
         measurement = Measurement()
-        self.loops(operation, contestant, contestant.loops, directory, measurement)
+        self.run_loops(operation, contestant, contestant.loops, directory, measurement)
         contestant.previous = measurement.seconds
         spent = {kind: s - before.get(kind, 0.0) for kind, s in contestant.job.overhead.seconds.items()}
         watch = measurement.watch
         return TurnResult(measurement.seconds, watch.started_ns, watch.ended_ns, spent)
 
-    def loops(self, operation: str, contestant: Contestant, loops: int, directory: Path, measurement) -> None:
+    def run_loops(self, operation: str, contestant: Contestant, loops: int, directory: Path, measurement) -> None:
+        """loops runs of the operation, each prepared outside the timer, timed into measurement."""
         job, n, name = contestant.job, self.n_images, contestant.job.method_name
         (_kind, mode), outside = OPERATIONS[operation], job.overhead
         if mode is None:  # a store
@@ -175,10 +176,10 @@ class Comparison:
             contestant = self.contestants[name]
             contestant.previous = result.seconds
             for kind, seconds in result.overhead.items():
-                contestant.job.overhead.seconds[kind] = contestant.job.overhead.seconds.get(kind, 0.0) + seconds
+                contestant.job.overhead.add(kind, seconds)
         accounted = sum(r.seconds + sum(r.overhead.values()) for r in results)
-        spent = self.contestants[self.reference].job.overhead.seconds
-        spent["round process"] = spent.get("round process", 0.0) + max(time.perf_counter() - started - accounted, 0)
+        elsewhere = max(time.perf_counter() - started - accounted, 0)
+        self.contestants[self.reference].job.overhead.add("round process", elsewhere)
         return results
 
     def calibrate(self, operation: str) -> None:

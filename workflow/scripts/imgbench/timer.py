@@ -61,7 +61,11 @@ class Overhead:
         try:
             yield
         finally:
-            self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - start
+            self.add(kind, time.perf_counter() - start)
+
+    def add(self, kind: str, seconds: float) -> None:
+        """Count seconds spent elsewhere (a round's process, comparing.py) as this job's, under kind."""
+        self.seconds[kind] = self.seconds.get(kind, 0.0) + seconds
 
     def each(self, kind: str, iterable):
         """Iterate, counting the time spent producing each item (building input chunks) as outside work."""
