@@ -64,3 +64,19 @@ def test_cache_states_are_measured_one_after_the_other_and_patterns_interleaved(
     assert list(reads["cache"]) == ["cold"] * 8 + ["warm"] * 8  # a warm-up and 3 samples per pattern and state
     for state in ("cold", "warm"):
         assert list(reads[reads["cache"] == state]["pattern"]) == ["sequential", "random"] * 4
+
+
+def test_a_read_whose_preparation_outlasts_it_is_not_looped(source, tmp_path):
+    """Evicting disk's 300 files (an os.sync and 300 fadvise calls) takes longer than opening the store and
+    reading its first image, so looping that cold read would multiply the eviction; a warm sequential read
+    of an npy store (one file to check) is looped to the sample target as before."""
+    first_image = [reading.Pattern(timing_rows.PatternName.FIRST_IMAGE.value)]
+    disk = make_job("disk", source, caches=("cold",), min_sample_seconds=0.05, min_repeats=3, max_repeats=3)
+    storing.measure_store(disk, "store_many", 300, tmp_path / "disk")
+    cold = frame(reading.measure_reads(disk, "read_many", 300, tmp_path / "disk", first_image))
+    assert list(cold["loops"]) == [1] * 4 and list(cold["warmup"]) == [1, 0, 0, 0]
+    npy = make_job("npy", source, caches=("warm",), min_sample_seconds=0.05, min_repeats=3, max_repeats=3)
+    storing.measure_store(npy, "store_many", 300, tmp_path / "npy")
+    warm = frame(reading.measure_reads(npy, "read_many", 300, tmp_path / "npy", [reading.Pattern()]))
+    samples = warm[warm["warmup"] == 0]
+    assert samples["loops"].nunique() == 1 and samples["loops"].iloc[0] > 1

@@ -84,3 +84,21 @@ def test_a_round_process_that_dies_is_one_clear_error(tmp_path):
     shutil.rmtree(tmp_path / "source")  # the child cannot even open the source: a crash, not a BenchmarkError
     with pytest.raises(BenchmarkError, match=r"round's process exited with status 1 \(FileNotFoundError"):
         comparison.play_round("read_warm", [("npy", tmp_path / "t")])
+
+
+def test_a_turns_untimed_warm_up_is_not_primed_and_its_timed_loops_are(tmp_path):
+    """Priming before the warm-up loop of every turn cost 93 s of a default run and changed no timing."""
+    n = 6000  # a cold read of 18 MB of npy needs more fresh memory than memory.PRIME_MIN_BYTES
+    source = Source(write_synthetic_source(tmp_path / "source", 32, 32, n))
+    job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=0, prime_memory=True)
+    storing.measure_store(job, "store_many", n, tmp_path / "store")
+    contestant = comparing.Contestant(job, tmp_path / "store", loops=2)
+    turns = comparing.Turns({"npy": contestant}, n)
+    primed = job.overhead.seconds.get("prime", 0.0)  # the store's own priming
+    try:
+        turns.run_loops("read_cold", contestant, 1, tmp_path / "warmup", comparing.Measurement(), prime=False)
+        assert job.overhead.seconds.get("prime", 0.0) == primed
+        turns.turn("read_cold", "npy", tmp_path / "turn")
+        assert job.overhead.seconds["prime"] > primed
+    finally:
+        job.primer.close()

@@ -455,3 +455,10 @@ def test_loop_calibration_of_a_real_operation_reaches_its_target():
 def test_loop_calibration_gives_up_on_an_operation_that_takes_no_time():
     with pytest.raises(ValueError, match="too short to time"):
         sampling.calibrate_loops(lambda k: 0.0, max_loops=64)
+
+
+def test_an_operation_prepared_longer_than_it_runs_is_not_looped():
+    assert sampling.loops_per_sample(0.001, 0.1) == sampling.loops_for(0.001, 0.1) == 100
+    assert sampling.loops_per_sample(0.001, 0.1, preparation_seconds=0.0009) == 100
+    assert sampling.loops_per_sample(0.001, 0.1, preparation_seconds=0.014) == 1  # disk's cold first image
+    assert sampling.loops_per_sample(0.001, 0.0) == 1  # no target: a method with a service

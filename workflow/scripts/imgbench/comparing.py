@@ -111,8 +111,8 @@ class Turns:
         preparation outside the timer."""
         contestant = self.contestants[name]
         before = dict(contestant.job.overhead.seconds)
-        if contestant.loops > 1:  # the process's first run of this code path: a warm-up, as pyperf's
-            self.run_loops(operation, contestant, 1, directory / "warmup", Measurement())
+        if contestant.loops > 1:  # the process's first run of this code path: a warm-up, as pyperf's, unprimed
+            self.run_loops(operation, contestant, 1, directory / "warmup", Measurement(), prime=False)
         measurement = Measurement()
         self.run_loops(operation, contestant, contestant.loops, directory, measurement)
         contestant.previous = measurement.seconds
@@ -120,9 +120,12 @@ class Turns:
         watch = measurement.watch
         return TurnResult(measurement.seconds, watch.started_ns, watch.ended_ns, spent)
 
-    def run_loops(self, operation: str, contestant: Contestant, loops: int, directory: Path, measurement) -> None:
-        """loops runs of the operation, each prepared outside the timer, timed into measurement."""
+    def run_loops(self, operation: str, contestant: Contestant, loops: int, directory: Path, measurement,
+                  prime: bool = True) -> None:  # fmt: skip
+        """loops runs of the operation, each prepared outside the timer, timed into measurement; memory is
+        primed where it helps unless prime is False (an untimed warm-up: priming it was 93 s of a run)."""
         job, n, name = contestant.job, self.n_images, contestant.job.method_name
+        primes = job.settings.prime_memory and prime
         (_kind, mode), outside = OPERATIONS[operation], job.overhead
         if mode is None:  # a store
             with outside("clear"):
@@ -130,7 +133,7 @@ class Turns:
             with outside("sync"):
                 os.sync()
             need = store_need(job, n) * loops
-            if worth_priming(job.settings.prime_memory, contestant.previous, need):
+            if worth_priming(primes, contestant.previous, need):
                 with outside("prime"):
                     job.primer.prime_rest(need, 0)
             for target in targets:
@@ -142,7 +145,7 @@ class Turns:
         freed_at = None
         for _loop in range(loops):
             known = (self.files[name], self.sizes[name])
-            prepare_loop(job, mode, contestant.store, known, need, contestant.previous, freed_at)
+            prepare_loop(job, mode, contestant.store, known, need if prime else 0, contestant.previous, freed_at)
             read_batches(job, contestant.store, batches, f"compare {name} n={n} {operation}", measurement)
             freed_at = time.perf_counter()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from imgbench.memory import PeakMemory, Primer
 from imgbench.methods.base import Method
 from imgbench.rows import PatternName, Row
-from imgbench.sampling import loops_for
+from imgbench.sampling import loops_per_sample
 from imgbench.settings import Settings
 from imgbench.source import Source
 from imgbench.timer import Overhead, Stopwatch
@@ -122,8 +122,10 @@ class Sampled:
     ``step(run)`` runs the next sample, ``run(loops)`` returning the Measurement of that many operations, and
     returns the row's (measurement, loops, warmup). First the warm-ups, one operation each (rows with warmup
     1). Then the loop count is fixed from the last warm-up: an operation shorter than min_sample_seconds is
-    looped so that one sample lasts about that long (without warm-ups, a first single run decides, and is
-    itself a sample when long enough). Then samples until the job's AdaptiveSampler stops (``done``).
+    looped so that one sample lasts about that long, unless preparing it takes longer than the operation
+    (``preparation_seconds`` of that run, per operation: sampling.loops_per_sample); without warm-ups, a
+    first single run decides, and is itself a sample when long enough. Then samples until the job's
+    AdaptiveSampler stops (``done``).
     """
 
     def __init__(self, settings: Settings):
@@ -135,10 +137,12 @@ class Sampled:
     def done(self) -> bool:
         return self.warmups_left == 0 and self.loops is not None and self.sampler.done
 
-    def step(self, run: Callable[[int], Measurement]) -> tuple[Measurement, int, bool]:
+    def step(
+        self, run: Callable[[int], Measurement], preparation_seconds: float = 0.0
+    ) -> tuple[Measurement, int, bool]:
         target = self.settings.min_sample_seconds
         if self.warmups_left == 0 and self.loops is None and self.last_seconds is not None:
-            self.loops = loops_for(self.last_seconds, target) if target > 0 else 1
+            self.loops = loops_per_sample(self.last_seconds, target, preparation_seconds)
         loops = self.loops or 1
         measurement = run(loops)
         self.last_seconds = measurement.seconds / loops

@@ -198,23 +198,27 @@ class ReadSample:
         cold = mode == cache.CacheMode.COLD
         self.need = 0 if pattern.one_image_at_a_time else read_need(cold, self.store_bytes, chunk_bytes)
         self.sampled, self.previous, self.fields = job.sampled(), None, {}
+        self.preparation_seconds = 0.0  # per loop, in the last run: whether looping it pays (Sampled.step)
 
     def run(self, loops: int) -> Measurement:
-        job, states, freed_at = self.job, [], None
+        job, states, freed_at, prepared = self.job, [], None, 0.0
         where = f"{job.method_name} n={self.n_images} {self.pattern.name} {self.mode} repeat {self.sampled.repeat}"
         measurement = Measurement()
         for _loop in range(loops):
+            started = time.perf_counter()
             states.append(prepare_loop(job, self.mode, self.path, (self.files, self.store_bytes), self.need,
                                        self.previous, freed_at))  # fmt: skip
+            prepared += time.perf_counter() - started
             self.fields = read_once(job, self.path, self.pattern, self.n_images, where, measurement)
             freed_at = time.perf_counter()
+        self.preparation_seconds = prepared / loops
         worst = max if self.mode == cache.CacheMode.COLD else min  # the loop farthest from the asked state
         self.fields |= {"resident_fraction": worst(s.resident_fraction for s in states),
                         "cache_verified": int(all(s.verified for s in states))}  # fmt: skip
         return measurement
 
     def step(self, operation: str) -> Row:
-        measurement, loops, warmup = self.sampled.step(self.run)
+        measurement, loops, warmup = self.sampled.step(self.run, self.preparation_seconds)
         self.previous = measurement.seconds
         pattern = self.pattern
         return self.job.row(
