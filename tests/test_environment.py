@@ -31,3 +31,15 @@ def test_the_record_shows_the_source_it_was_measured_on(source_dir, tmp_path):
     record = environment.environment_record(tmp_path, tmp_path, {"seed": 0}, info)
     assert record["source"] == info and record["source"]["image_shape"] == [32, 32, 3]
     assert record["source"]["dataset"] == "cifar10" and record["config"] == {"seed": 0}
+
+
+def test_the_record_says_the_transparent_huge_page_mode(tmp_path):
+    """As the kernel writes it: every choice, the one in use bracketed; a kernel without THP gives None."""
+    (tmp_path / "enabled").write_text("always [madvise] never\n")
+    (tmp_path / "defrag").write_text("always defer defer+madvise [madvise] never\n")
+    assert environment.transparent_hugepages(tmp_path) == {"enabled": "madvise", "defrag": "madvise"}
+    assert environment.transparent_hugepages(tmp_path / "absent") is None
+    record = environment.environment_record(tmp_path, tmp_path, {})
+    here = environment.transparent_hugepages()
+    assert record["transparent_hugepages"] == here
+    assert here is None or here["enabled"] in ("always", "madvise", "never")

@@ -112,6 +112,24 @@ def hardware_and_software() -> dict:
     }
 
 
+THP_SETTINGS = Path("/sys/kernel/mm/transparent_hugepage")
+
+
+def transparent_hugepages(settings: Path = THP_SETTINGS) -> dict | None:
+    """The kernel's transparent huge page mode and defrag policy (the bracketed choice of each file), or None
+    where the kernel has none. Recorded because warm reads depend on it as much as on their format: 40 reads
+    of a 30 MB npy store into fresh arrays took 2.3 ms with huge pages and 10.7 ms without (2026-12-01)."""
+    found = {}
+    for name in ("enabled", "defrag"):
+        try:
+            text = (settings / name).read_text()
+        except OSError:
+            return None
+        chosen = [word[1:-1] for word in text.split() if word.startswith("[") and word.endswith("]")]
+        found[name] = chosen[0] if chosen else text.strip()
+    return found
+
+
 def machine_id(record: dict | None = None) -> str:
     record = record or hardware_and_software()
     return hashlib.sha1(json.dumps(record, sort_keys=True).encode()).hexdigest()[:12]
@@ -144,6 +162,7 @@ def environment_record(results_dir: Path, workflow_dir: Path, config: dict, sour
         "hostname": platform.node(),
         "recorded_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "filesystem": mount_of(results_dir),
+        "transparent_hugepages": transparent_hugepages(),
         "git_commit": git_commit(workflow_dir),
         "source": source,
         "config": config,

@@ -178,10 +178,12 @@ def headline_tables(summary: pd.DataFrame, usage: pd.DataFrame) -> list[Table]:
 def machine_line(environment: dict) -> str:
     fs = environment.get("filesystem") or {}
     where = f"{fs.get('type', '?')} ({fs.get('device', '?')} at {fs.get('mount_point', '?')})"
+    thp = environment.get("transparent_hugepages")  # warm reads depend on it (environment.transparent_hugepages)
+    pages = f"transparent huge pages {thp['enabled']} (defrag {thp['defrag']}); " if thp else ""
     return (
         f"Measured {environment.get('recorded_at', 'at an unrecorded time')} on: "
         f"{environment['cpu_model']}, {environment['cpu_cores']} cores, "
-        f"{int(environment['memory_bytes']) / 2**30:.1f} GiB memory, filesystem {where}; "
+        f"{int(environment['memory_bytes']) / 2**30:.1f} GiB memory, filesystem {where}; {pages}"
         f"{environment.get('os_name', '')} ({environment.get('os', '')}), Python {environment['python']}; "
         f"machine_id {environment['machine_id']}, commit {environment.get('git_commit', 'unknown')}."
     )
