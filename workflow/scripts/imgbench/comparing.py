@@ -31,6 +31,7 @@ from imgbench.child import module_command
 from imgbench.comparison import Arm, PairedRounds
 from imgbench.errors import BenchmarkError
 from imgbench.fsutil import files_under, fresh_dir, remove_trees
+from imgbench.host import StealWatch
 from imgbench.measurement import Job, Measurement
 from imgbench.memory import Primer, read_need, worth_priming
 from imgbench.reading import Pattern, index_batches, prepare_loop, read_batches
@@ -41,7 +42,8 @@ from imgbench.storing import holds_few_files, store_need, store_once
 
 OPERATIONS = {"read_warm": ("read_many", cache.CacheMode.WARM), "read_cold": ("read_many", cache.CacheMode.COLD),
               "store": ("store_many", None)}  # fmt: skip
-COLUMNS = ["n_images", "operation", "cache", "method", "copy", "round", "loops", "seconds", "started_ns", "ended_ns"]
+COLUMNS = ["n_images", "operation", "cache", "method", "copy", "round", "loops", "seconds", "started_ns", "ended_ns",
+           "host_steal"]  # fmt: skip
 ROUND_MODULE = "imgbench.compare_round"
 
 
@@ -167,14 +169,17 @@ class Comparison:
         self.contestants, self.reference, self.n_images = contestants, reference, n_images
         self.work, self.compare = Path(work), compare
         self.rng = np.random.default_rng(compare["seed"])
+        self.last_round_steal: float | None = None  # the host's CPU steal during the last round (host.py)
 
     def play_round(self, operation: str, turns: list[tuple[str, Path]]) -> list[TurnResult]:
         """One round in a fresh process (compare_round.py); its time outside the turns' timers and their
-        own overhead is counted as "round process" in the reference's job."""
+        own overhead is counted as "round process" in the reference's job, the host's CPU steal during the
+        round is kept in last_round_steal."""
         entrants = {name: Entrant.of(contestant) for name, contestant in self.contestants.items()}
         plan = RoundPlan(operation, self.n_images, entrants, turns)
-        started = time.perf_counter()
+        started, steal = time.perf_counter(), StealWatch()
         results = run_in_process(plan, self.work)
+        self.last_round_steal = steal.fraction()
         for (name, _directory), result in zip(turns, results, strict=True):
             contestant = self.contestants[name]
             contestant.previous = result.seconds
@@ -202,7 +207,7 @@ class Comparison:
         self.calibrate(operation)
         rounds = PairedRounds(list(self.contestants), self.reference, self.compare["max_seconds"], self.rng,
                               precision=self.compare["precision"], min_rounds=self.compare["min_rounds"])  # fmt: skip
-        rows = []
+        rows, steals = [], []
         try:
             while not rounds.done:
                 order = rounds.next_order()
@@ -214,10 +219,12 @@ class Comparison:
                     seconds[arm] = result.seconds / loops
                     rows.append(self.row(operation, mode, arm, rounds.rounds, loops, result))
                 rounds.add_round(seconds)
+                steals += [] if self.last_round_steal is None else [self.last_round_steal]
                 if mode is None:  # stores: the previous round's go now (loops x 60 s of them filled 47 GB)
                     self.discard_round(operation, rounds.rounds - 2)
             print(f"note: {operation} at {self.n_images:,} images: {rounds.rounds} rounds, stopped by "
-                  f"{rounds.stop_reason}, widest interval ±{rounds.precision_reached:.1%}", flush=True)  # fmt: skip
+                  f"{rounds.stop_reason}, widest interval ±{rounds.precision_reached:.1%}{steal_note(steals)}",
+                  flush=True)  # fmt: skip
         finally:
             with self.contestants[self.reference].job.overhead("delete"):
                 remove_trees([self.work / operation])
@@ -236,10 +243,18 @@ class Comparison:
         return {"n_images": self.n_images, "operation": operation, "cache": mode.value if mode else "",
                 "method": arm.method, "copy": arm.copy, "round": number, "loops": loops,
                 "seconds": f"{result.seconds / loops:.9f}", "started_ns": result.started_ns,
-                "ended_ns": result.ended_ns}  # fmt: skip
+                "ended_ns": result.ended_ns,
+                "host_steal": "" if self.last_round_steal is None else f"{self.last_round_steal:.4f}"}  # fmt: skip
 
     def run(self) -> list[dict]:
         return [row for operation in self.compare["operations"] for row in self.rounds(operation)]
+
+
+def steal_note(steals: list[float]) -> str:
+    """The host's CPU steal over the rounds, for the job's note (empty where the kernel does not count it)."""
+    if not steals:
+        return ""
+    return f"; the host took {float(np.median(steals)):.1%} of the CPU per round (median), {max(steals):.1%} at most"
 
 
 def run_in_process(plan: RoundPlan, work: Path) -> list[TurnResult]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from imgbench.host import StealWatch
 from imgbench.memory import PeakMemory, Primer
 from imgbench.methods.base import Method
 from imgbench.rows import PatternName, Row
@@ -23,11 +24,13 @@ from imgbench.verify import Reference
 
 
 class Measurement:
-    """One timed operation: time only inside ``timed()``, memory sampled between the timed pieces."""
+    """One timed operation: time only inside ``timed()``, memory sampled between the timed pieces, and the
+    host's CPU steal from its making to its row (host.StealWatch)."""
 
     def __init__(self):
         self.watch = Stopwatch()
         self.memory = PeakMemory()
+        self.steal = StealWatch()
 
     def timed(self):
         return self.watch.timed()
@@ -110,6 +113,7 @@ class Job:
             peak_rss_bytes=resident,
             peak_private_bytes=private,
             raw_bytes=op_images * self.source.image_bytes,
+            host_steal=measurement.steal.fraction(),
             measured_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             machine_id=self.settings.machine_id,
             **values,

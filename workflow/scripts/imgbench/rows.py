@@ -60,6 +60,7 @@ class Row:
     raw_bytes: int
     psnr_min_db: float | None  # lossy codecs' reads: the worst and the median image against the source
     psnr_median_db: float | None
+    host_steal: float | None  # share of the machine's CPU time the hypervisor took during the sample (host.py)
     measured_at: str
     machine_id: str
 
@@ -69,8 +70,8 @@ class Row:
             values[name] = "" if values[name] is None else f"{values[name]:.9f}"
         for name in ("psnr_min_db", "psnr_median_db"):
             values[name] = "" if values[name] is None else f"{values[name]:.2f}"
-        fraction = values["resident_fraction"]
-        values["resident_fraction"] = "" if fraction is None else f"{fraction:.4f}"
+        for name in ("resident_fraction", "host_steal"):
+            values[name] = "" if values[name] is None else f"{values[name]:.4f}"
         return {name: "" if value is None else value for name, value in values.items()}
 
 

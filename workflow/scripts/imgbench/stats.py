@@ -13,6 +13,8 @@
 - ratio_to_npy: this median over the npy method's median for the same operation, count, pattern, cache.
 - p50, p95, p99 (single_latency reads): the median over repeats of each repeat's percentile.
 - cache_verified: 1 when every row of the group found the cache state it asked for.
+- host_steal_max: the largest share of the machine's CPU time the hypervisor took during any of the group's
+  samples (host.py; empty where the kernel does not count steal).
 - psnr_min_db, psnr_median_db (lossy codecs' reads): the lowest of the rows' minimum PSNR, and the median
   of their median PSNR, of the images read against the source.
 - ceiling_seconds: the time the machine's ceilings (ceilings.py, measured in the same run) allow for the same
@@ -38,7 +40,8 @@ GROUP = ["method", "operation", "n_images", "pattern", "batch_size", "workers", 
 STATS = ["n_repeats", "median", "min", "max", "mean", "stdev", "q1", "q3", "iqr", "cv", "noisy", "ci_low", "ci_high",
          "ci_confidence", "precision_reached", "precise", "loops"]  # fmt: skip
 DERIVED = ["us_per_image", "mb_per_s", "peak_rss_bytes", "peak_private_bytes", "ratio_to_npy", "p50", "p95", "p99",
-           "cache_verified", "psnr_min_db", "psnr_median_db", "ceiling_seconds", "ceiling_fraction"]  # fmt: skip
+           "cache_verified", "psnr_min_db", "psnr_median_db", "ceiling_seconds", "ceiling_fraction",
+           "host_steal_max"]  # fmt: skip
 SUMMARY_COLUMNS = GROUP + STATS + DERIVED
 SCALING_COLUMNS = ["method", "operation", "pattern", "cache", "durability", "a", "b", "n_points", "n_min", "n_max"]
 NOISY_CV = 0.10
@@ -52,7 +55,8 @@ TIMING_DTYPES = TEXT | {
     "seconds": "float64", "p50_seconds": "float64", "p95_seconds": "float64", "p99_seconds": "float64",
     "started_ns": "int64", "ended_ns": "int64", "op_images": "int64", "resident_fraction": "float64",
     "cache_verified": "Int64", "peak_rss_bytes": "int64", "peak_private_bytes": "int64", "raw_bytes": "int64",
-    "psnr_min_db": "float64", "psnr_median_db": "float64", "measured_at": str, "machine_id": str,
+    "psnr_min_db": "float64", "psnr_median_db": "float64", "host_steal": "float64", "measured_at": str,
+    "machine_id": str,
 }  # fmt: skip
 SUMMARY_DTYPES = TEXT | {"n_images": "int64", "batch_size": "int64", "workers": "int64", "concurrency": "int64",
                          "round_trip_ms": "float64", "n_repeats": "int64",
@@ -121,6 +125,8 @@ def summarise(timings: pd.DataFrame, precision: float = 0.05) -> pd.DataFrame:
     summary["cache_verified"] = grouped["cache_verified"].agg(_all_verified).astype("Int64")
     summary["psnr_min_db"] = grouped["psnr_min_db"].min()
     summary["psnr_median_db"] = grouped["psnr_median_db"].median()
+    # Timings written before host steal was recorded have no such column: their groups get NaN.
+    summary["host_steal_max"] = grouped["host_steal"].max() if "host_steal" in timed else np.nan
     summary = summary.reset_index()
     summary["ratio_to_npy"] = ratio_to_npy(summary)
     summary["ceiling_seconds"] = summary["ceiling_fraction"] = np.nan
