@@ -297,6 +297,13 @@ def test_an_s3_method_runs_end_to_end_beside_npy(tmp_path, archive, http_server)
         "s3": {"endpoint": "local", "bucket": "imgbench", "prefix": "imgbench", "round_trip_ms": 0}
     }
     assert processes_naming(workdir) == [], "a process still runs on the workflow's files"
+    # The note's table (benchmarks/object_storage_table.py) from these results: s3+png beside npy.
+    script = Path(__file__).parents[1] / "benchmarks" / "object_storage_table.py"
+    table = subprocess.run([sys.executable, str(script), str(workdir / "results"), "--cutoff", "10"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "### Round trip 0 ms" in table and "| random, 1 in flight | random, 4 in flight |" in table
+    s3_line = next(line for line in table.splitlines() if line.startswith("| s3+png |"))
+    assert s3_line.count("/s") >= 5 and "| npy | " in table  # store, in order, 1 and 4 in flight, first image
     # Another delay reruns the s3 jobs only (config/object-storage.yaml's command).
     delayed = run_snakemake(workdir, "-n", "--configfile", name, "--config", "storage={s3: {round_trip_ms: 5}}")
     assert {rule: job_counts(delayed.stdout).get(rule) for rule in ("store", "read", "single")} == {
