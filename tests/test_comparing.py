@@ -39,7 +39,7 @@ def test_store_rounds_delete_the_previous_rounds_small_stores_and_keep_stores_of
     comparison.seen = []
     rows = comparison.run()
     assert {row["round"] for row in rows} >= {0, 1, 2, 3}
-    assert all(0.0 <= float(row["host_steal"]) <= 1.0 for row in rows)  # the host's CPU steal in each round
+    assert all(row["host_steal"] == "" or 0.0 <= float(row["host_steal"]) <= 1.0 for row in rows)  # per round
     last = comparison.seen[-1]  # before the last round
     assert len(last) >= 3, last
     *older, previous = last

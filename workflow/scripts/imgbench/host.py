@@ -16,6 +16,9 @@ from pathlib import Path
 PROC_STAT = Path("/proc/stat")
 STEAL_FIELD = 8  # the first line: "cpu" user nice system idle iowait irq softirq steal guest guest_nice
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# Below this much machine CPU time (in ticks) a share is too coarse to mean anything: one tick stolen in a
+# 2 ms sample on 2 CPUs would read as 250% (seen as 1.0, clamped, in a smoke run). 20 ticks: 5% steps.
+MIN_TICKS = 20
 
 
 def steal_ticks(stat: Path = PROC_STAT) -> int | None:
@@ -37,9 +40,10 @@ class StealWatch:
         self.stat, self.ticks, self.started = stat, steal_ticks(stat), time.monotonic()
 
     def fraction(self) -> float | None:
-        """Stolen CPU time over elapsed time times CPUs, in [0, 1]; None where steal is not known."""
+        """Stolen CPU time over elapsed time times CPUs, in [0, 1]; None where steal is not known, or the
+        interval is shorter than MIN_TICKS of the machine's CPU time (0.1 s on 2 CPUs)."""
         ticks, elapsed = steal_ticks(self.stat), time.monotonic() - self.started
-        if ticks is None or self.ticks is None or elapsed <= 0:
+        if ticks is None or self.ticks is None or elapsed * (os.cpu_count() or 1) * TICKS_PER_SECOND < MIN_TICKS:
             return None
         stolen = (ticks - self.ticks) / TICKS_PER_SECOND
         return min(max(stolen / (elapsed * (os.cpu_count() or 1)), 0.0), 1.0)
