@@ -85,8 +85,7 @@ def table(results: Path, cutoff: int) -> list[str]:
     if commit.exists():
         heading += f" (commit {commit.read_text().strip()})"
     methods = sorted(summary["method"].unique(), key=lambda m: (not m.startswith("s3"), m))
-    measured = [(name, sel) for name, sel in columns(summary) if any(len(selected(summary, m, sel)) for m in methods)]
-    wanted = measured
+    wanted = [(name, sel) for name, sel in columns(summary) if any(len(selected(summary, m, sel)) for m in methods)]
     lines = [heading, "", f"{cutoff:,} images; cold reads; machine: {environment.get('hostname', '?')}", ""]
     lines.append("| method | " + " | ".join(name for name, _ in wanted) + " | first image (cold) |")
     lines.append("|---|" + "---|" * (len(wanted) + 1))

@@ -127,15 +127,14 @@ class Turns:
         """loops runs of the operation, each prepared outside the timer, timed into measurement; memory is
         primed where it helps unless prime is False (an untimed warm-up: priming it was 93 s of a run)."""
         job, n, name = contestant.job, self.n_images, contestant.job.method_name
-        primes = job.settings.prime_memory and prime
         (_kind, mode), outside = OPERATIONS[operation], job.overhead
         if mode is None:  # a store
             with outside("clear"):
                 targets = [fresh_dir(directory / str(k)) for k in range(loops)]
             with outside("sync"):
                 os.sync()
-            need = store_need(job, n) * loops
-            if worth_priming(primes, contestant.previous, need):
+            need = store_need(job, n) * loops if prime else 0
+            if worth_priming(job.settings.prime_memory, contestant.previous, need):
                 with outside("prime"):
                     job.primer.prime_rest(need, 0)
             for target in targets:
@@ -143,11 +142,11 @@ class Turns:
             return
         batches = index_batches(Pattern(), n, job.chunk_images, job.settings.seed)
         chunk_bytes = min(n, job.chunk_images) * job.source.image_bytes
-        need = read_need(mode == cache.CacheMode.COLD, self.sizes[name], chunk_bytes)
+        need = read_need(mode == cache.CacheMode.COLD, self.sizes[name], chunk_bytes) if prime else 0
         freed_at = None
         for _loop in range(loops):
             known = (self.files[name], self.sizes[name])
-            prepare_loop(job, mode, contestant.store, known, need if prime else 0, contestant.previous, freed_at)
+            prepare_loop(job, mode, contestant.store, known, need, contestant.previous, freed_at)
             read_batches(job, contestant.store, batches, f"compare {name} n={n} {operation}", measurement)
             freed_at = time.perf_counter()
 
