@@ -168,17 +168,14 @@ class Comparison:
         self.contestants, self.reference, self.n_images = contestants, reference, n_images
         self.work, self.compare = Path(work), compare
         self.rng = np.random.default_rng(compare["seed"])
-        self.last_round_steal: float | None = None  # the host's CPU steal during the last round (host.py)
 
     def play_round(self, operation: str, turns: list[tuple[str, Path]]) -> list[TurnResult]:
         """One round in a fresh process (compare_round.py); its time outside the turns' timers and their
-        own overhead is counted as "round process" in the reference's job, the host's CPU steal during the
-        round is kept in last_round_steal."""
+        own overhead is counted as "round process" in the reference's job."""
         entrants = {name: Entrant.of(contestant) for name, contestant in self.contestants.items()}
         plan = RoundPlan(operation, self.n_images, entrants, turns)
-        started, steal = time.perf_counter(), StealWatch()
+        started = time.perf_counter()
         results = run_in_process(plan, self.work)
-        self.last_round_steal = steal.fraction()
         for (name, _directory), result in zip(turns, results, strict=True):
             contestant = self.contestants[name]
             contestant.previous = result.seconds
@@ -212,13 +209,16 @@ class Comparison:
                 order = rounds.next_order()
                 directory = self.work / operation / f"round-{rounds.rounds}"
                 turns = [(arm.method, directory / f"{arm.method}-{arm.copy}") for arm in order]
-                seconds = {}
-                for arm, result in zip(order, self.play_round(operation, turns), strict=True):
+                seconds, watch = {}, StealWatch()  # the host's CPU steal during the round (host.py)
+                results = self.play_round(operation, turns)
+                steal = watch.fraction()
+                for arm, result in zip(order, results, strict=True):
                     loops = self.contestants[arm.method].loops
                     seconds[arm] = result.seconds / loops
-                    rows.append(self.row(operation, mode, arm, rounds.rounds, loops, result))
+                    rows.append(self.row(operation, mode, arm, rounds.rounds, loops, result, steal))
                 rounds.add_round(seconds)
-                steals += [] if self.last_round_steal is None else [self.last_round_steal]
+                if steal is not None:
+                    steals.append(steal)
                 if mode is None:  # stores: the previous round's go now (loops x 60 s of them filled 47 GB)
                     self.discard_round(operation, rounds.rounds - 2)
             print(f"note: {operation} at {self.n_images:,} images: {rounds.rounds} rounds, stopped by "
@@ -238,12 +238,13 @@ class Comparison:
         with self.contestants[self.reference].job.overhead("delete"):
             remove_trees([store for turn in directory.iterdir() for store in turn.iterdir() if holds_few_files(store)])
 
-    def row(self, operation: str, mode, arm: Arm, number: int, loops: int, result: TurnResult) -> dict:
+    def row(self, operation: str, mode, arm: Arm, number: int, loops: int, result: TurnResult,
+            steal: float | None) -> dict:  # fmt: skip
         return {"n_images": self.n_images, "operation": operation, "cache": mode.value if mode else "",
                 "method": arm.method, "copy": arm.copy, "round": number, "loops": loops,
                 "seconds": f"{result.seconds / loops:.9f}", "started_ns": result.started_ns,
                 "ended_ns": result.ended_ns,
-                "host_steal": "" if self.last_round_steal is None else f"{self.last_round_steal:.4f}"}  # fmt: skip
+                "host_steal": "" if steal is None else f"{steal:.4f}"}  # fmt: skip
 
     def run(self) -> list[dict]:
         return [row for operation in self.compare["operations"] for row in self.rounds(operation)]

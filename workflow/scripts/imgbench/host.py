@@ -42,8 +42,8 @@ class StealWatch:
     def fraction(self) -> float | None:
         """Stolen CPU time over elapsed time times CPUs, in [0, 1]; None where steal is not known, or the
         interval is shorter than MIN_TICKS of the machine's CPU time (0.1 s on 2 CPUs)."""
-        ticks, elapsed = steal_ticks(self.stat), time.monotonic() - self.started
-        if ticks is None or self.ticks is None or elapsed * (os.cpu_count() or 1) * TICKS_PER_SECOND < MIN_TICKS:
+        ticks = steal_ticks(self.stat)
+        machine_seconds = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        if ticks is None or self.ticks is None or machine_seconds * TICKS_PER_SECOND < MIN_TICKS:
             return None
-        stolen = (ticks - self.ticks) / TICKS_PER_SECOND
-        return min(max(stolen / (elapsed * (os.cpu_count() or 1)), 0.0), 1.0)
+        return min(max((ticks - self.ticks) / TICKS_PER_SECOND / machine_seconds, 0.0), 1.0)
