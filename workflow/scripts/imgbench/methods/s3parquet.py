@@ -61,12 +61,9 @@ class Writer:
                  row_group_size: int, codec=None):  # fmt: skip
         import pyarrow as pa
 
-        from imgbench.objectstore.bucket import ensure_bucket
-
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
-        self.served, self.client = _client(self.path, 1)  # boto3, for the bucket and finish_store only
+        self.served, self.client = _client(self.path, 1)  # boto3, for finish_store only
         self.bucket, self.root, self.concurrency = self.served.bucket, self.served.root, pa.io_thread_count()
-        ensure_bucket(self.client, self.bucket)
         self.stream = _filesystem(self.served).open_output_stream(f"{self.bucket}/{self.root}{KEY}")
         self.groups = parquet.RowGroupWriter(self.stream, image_shape, row_group_size, codec, "s3parquet")
         self.n_images = 0

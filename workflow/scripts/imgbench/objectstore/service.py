@@ -61,7 +61,8 @@ def _key(path: Path) -> Path:
 def serving(path: Path, round_trip_ms: float = 0.0, remote=None) -> Iterator[object]:
     """A LocalS3Server on ``path/weed`` for the block (the one already serving path, if any), or with remote
     (a remote.Remote) the store's place in that existing service; behind a LatencyProxy when round_trip_ms
-    > 0. Yields the server (None in an existing service)."""
+    > 0. Yields the server (None in an existing service) once the bucket answers (the local server waits
+    for it, ``remote.place`` creates it if missing), so a writer opens without a request inside its timer."""
     key = _key(path)
     if key in _live:  # a forked parallel worker, or a nested entry: the running server serves it
         if _live[key].round_trip_ms != round_trip_ms:

@@ -88,13 +88,10 @@ class Writer:
     def __init__(
         self, path: Path, n_images: int, image_shape: tuple[int, ...], durable: bool, *, concurrency: int, codec: Codec
     ):
-        from imgbench.objectstore.bucket import ensure_bucket
-
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.concurrency = concurrency
         self.served, self.client = _client(self.path, concurrency)
         self.bucket, self.root = self.served.bucket, self.served.root
-        ensure_bucket(self.client, self.bucket)
         self.labels = np.zeros(n_images, dtype=np.uint8)
         self.pool = _pool(concurrency)
 

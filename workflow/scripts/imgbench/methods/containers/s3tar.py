@@ -74,13 +74,10 @@ class Writer:
         concurrency: int,
         codec: Codec,
     ):
-        from imgbench.objectstore.bucket import ensure_bucket
-
         self.path, self.durable, self.image_shape, self.codec = Path(path), durable, image_shape, codec
         self.shard_images, self.concurrency, self.member = shard_images, concurrency, codec.extension.lstrip(".")
         self.served, self.client = _client(self.path, 1)
         self.bucket, self.root = self.served.bucket, self.served.root
-        ensure_bucket(self.client, self.bucket)
         self.index = np.zeros(n_images, dtype=INDEX_DTYPE)
         self.mtime = int(time.time())
         self.shard, self.buffer, self.tar, self.uploaded = None, None, None, -1
