@@ -56,6 +56,13 @@ def test_the_image_size_sizes_the_source_and_the_stores(tmp_path):
     assert planned.stores_bytes > 60 * space.planned_usage(tmp_path, ["npy"], [1000], 1, CIFAR).stores_bytes
 
 
+def test_stores_in_an_existing_s3_service_take_no_local_disk():
+    """With storage.s3.endpoint set to a service, s3 methods' objects go there: only local methods count."""
+    chosen = ["s3+png", "s3tar+png", "s3parquet", "files+png", "npy"]
+    assert space.on_this_disk(chosen, "https://s3.example.org") == ["files+png", "npy"]
+    assert space.on_this_disk(chosen, "local") == chosen  # the pipeline's own server keeps them in results/
+
+
 def test_the_plan_comes_from_the_dataset_config(tmp_path):
     archive = tmp_path / "archive.tar.gz"
     synthetic = space.source_plan({"source": "synthetic", "image_size": [48, 80], "count": 700}, archive)

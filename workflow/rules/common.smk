@@ -17,7 +17,7 @@ from imgbench.errors import BenchmarkError
 from imgbench import repeats as imgbench_repeats
 from imgbench import lock as imgbench_lock
 from imgbench.objectstore import remote as imgbench_remote
-from imgbench.space import check_free_space, source_plan
+from imgbench.space import check_free_space, on_this_disk, source_plan
 
 # The default config file is read here rather than with `configfile:`, so that a YAML mistake is
 # reported with its line and column; --configfile/--config values (already in `config`) win over it.
@@ -237,8 +237,11 @@ def before_run():
             if free:
                 imgbench_repeats.remove_leftover_repeats(Path(RESULTS) / "stores")
         source = source_plan(config["dataset"], Path(DOWNLOADED_ARCHIVE))
+        local_methods = on_this_disk(
+            config["methods"], config["storage"]["s3"]["endpoint"]
+        )
         check_free_space(
-            Path(RESULTS), config["methods"], config["cutoffs"], passes, source
+            Path(RESULTS), local_methods, config["cutoffs"], passes, source
         )
     except BenchmarkError as error:
         sys.exit(f"ERROR: {error}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imgbench import datasets, methods
 from imgbench.errors import BenchmarkError
+from imgbench.objectstore.remote import LOCAL
 
 # The CIFAR-10 archive is about 170 MB (the synthetic stand-in in that layout: 177,042,779 bytes, measured here).
 ARCHIVE_BYTES = 180 * 10**6
@@ -73,6 +74,15 @@ def planned_usage(
                 store = n_images * bytes_per_image(method, source.image_bytes)
                 stores, largest = stores + store, max(largest, store)
     return Planned(int(dataset * MARGIN), int((stores + (passes - 1) * largest) * MARGIN))
+
+
+def on_this_disk(method_names: list[str], s3_endpoint: str) -> list[str]:
+    """The methods whose stores take this disk: every one with the pipeline's own S3 server (its data is
+    under results/stores), and only those without a service with storage.s3.endpoint set to an existing
+    service, which holds their objects (the store directory keeps s3.json alone)."""
+    if s3_endpoint == LOCAL:
+        return list(method_names)
+    return [name for name in method_names if methods.load(name).service is None]
 
 
 def planned_bytes(results: Path, method_names: list[str], cutoffs: list[int], passes: int, source: SourcePlan) -> int:
