@@ -8,6 +8,8 @@ A discarded warm-up cell per size comes first. Connections are opened before the
 in flight at once), so the rates are steady state, without handshakes. Repeats run the whole grid
 again, so drift on the machine hits every cell.
 The table gives the median over repeats; proxy overhead compares the proxy at 0 ms with direct access.
+botocore sends every PutObject with ``Expect: 100-continue`` and waits for the server's 100 before the body:
+a PUT costs two round trips. --no-expect-continue drops the header, to measure what that costs.
 
 Usage: PYTHONPATH=workflow/scripts python benchmarks/s3_rates.py [--requests N] [--repeats R] [--csv FILE]
        (--sizes, --concurrency, --delays to change the grid; --workdir to keep the server's data)
@@ -71,6 +73,17 @@ def measure_cell(client, bucket_name: str, prefix: str, body: bytes, n: int, wor
     return seconds
 
 
+def drop_expect_continue(request, **_) -> None:
+    del request.headers["Expect"]  # no error when absent
+
+
+def client_for(endpoint, workers: int, expect_continue: bool):
+    client = make_client(endpoint, max_pool_connections=workers)
+    if not expect_continue:
+        client.meta.events.register("before-sign.s3.PutObject", drop_expect_continue)
+    return client
+
+
 def run(args) -> list[dict]:
     rows = []
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="s3-rates-"))
@@ -90,7 +103,7 @@ def run(args) -> list[dict]:
                 try:
                     endpoint = server.endpoint if proxy is None else replace(server.endpoint, url=proxy.url)
                     for workers in args.concurrency:
-                        client = make_client(endpoint, max_pool_connections=workers)
+                        client = client_for(endpoint, workers, args.expect_continue)
                         for size, body in bodies.items():
                             prefix = f"rates/r{repeat}/{path}/c{workers}/s{size}/"
                             seconds = measure_cell(client, server.bucket, prefix, body, args.requests, workers)
@@ -164,6 +177,8 @@ def main() -> None:
     parser.add_argument("--delays", type=float, nargs="+", default=[0, 1, 5, 20], help="proxy round trips, ms")
     parser.add_argument("--workdir", help="where the server keeps its data and log (default: a new temp dir)")
     parser.add_argument("--csv", type=Path, help="write every measurement here, one row each")
+    parser.add_argument("--no-expect-continue", dest="expect_continue", action="store_false",
+                        help="PUT without botocore's Expect: 100-continue (one round trip, not two)")  # fmt: skip
     args = parser.parse_args()
 
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -174,7 +189,8 @@ def main() -> None:
             writer.writeheader()
             writer.writerows(rows)
     print(f"\nstarted {started}; {machine()}")
-    print(f"{args.requests} requests per cell, median requests/s over {args.repeats} repeats\n")
+    expect = "" if args.expect_continue else "; PUTs without Expect: 100-continue"
+    print(f"{args.requests} requests per cell, median requests/s over {args.repeats} repeats{expect}\n")
     print(table(rows, args))
 
 

@@ -43,8 +43,11 @@ def test_no_server_outlives_a_store_or_a_read(source, tmp_path):
     storing.store_once(job, store, 30, job.settings.options, Measurement())
     assert weed_processes(store) == []
     assert (store / service.DATA_DIR).is_dir() and (store / "s3.json").is_file()
+    after_store = job.overhead.seconds["server"]  # its start and stop, outside the timers
+    assert after_store > 0.1
     reading.read_once(job, store, reading.Pattern(), 30, "test", Measurement())
     assert weed_processes(store) == []
+    assert job.overhead.seconds["server"] > after_store + 0.1
 
 
 class Failing:
@@ -69,6 +72,7 @@ def test_no_server_outlives_a_store_that_fails_midway(source, tmp_path):
         storing.store_once(job, store, 30, job.settings.options, Measurement())
     assert weed_processes(store) == []
     assert service._live == {}
+    assert job.overhead.seconds["server"] > 0.1  # the stop after the failure is counted too
 
 
 def test_concurrent_gets_read_back_exactly_what_was_stored(source, tmp_path):
@@ -197,6 +201,7 @@ def test_only_methods_that_vary_their_requests_in_flight_take_the_concurrency_pa
     assert methods.load("s3tar+raw").concurrency == ("read",)  # a store PUTs one shard after another
     job = make_job("npy", source, min_repeats=1, max_repeats=1, warmup_runs=0)
     storing.measure_store(job, Operation.STORE_MANY, 20, tmp_path / "npy")
+    assert "server" not in job.overhead.seconds  # a method without a service counts none
     with pytest.raises(BenchmarkError, match="npy cannot vary its requests in flight"):
         reading.measure_reads(
             job, Operation.READ_MANY, 20, tmp_path / "npy", [reading.Pattern("concurrency", concurrency=8)]

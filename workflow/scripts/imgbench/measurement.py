@@ -6,8 +6,10 @@ timers), a ``Measurement`` per row (its stopwatch and its own memory peaks, from
 """
 
 import dataclasses
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -80,10 +82,27 @@ class Job:
     def durable(self) -> bool:
         return self.settings.durability == "fsync"
 
-    def serving(self, path: Path):
+    @contextmanager
+    def serving(self, path: Path) -> Iterator[None]:
         """The method's service around a writer or reader of the store at path (Method.serving), as storage.s3
-        says: the round trip, and the existing S3 service if any."""
-        return self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
+        says: the round trip, and the existing S3 service if any. Starting and stopping it count as "server"
+        outside the timers: a local S3 server per cold sample is most of an s3 job's time."""
+        service = self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
+        if self.method.service is None:
+            with service:
+                yield
+            return
+        with self.overhead("server"):
+            service.__enter__()
+        try:
+            yield
+        except BaseException:
+            with self.overhead("server"):
+                if not service.__exit__(*sys.exc_info()):
+                    raise
+        else:
+            with self.overhead("server"):
+                service.__exit__(None, None, None)
 
     def row(self, measurement: Measurement, operation: str, n_images: int, repeat: int, warmup: bool = False,
             loops: int = 1, **fields) -> Row:  # fmt: skip
