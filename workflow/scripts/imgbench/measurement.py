@@ -87,11 +87,10 @@ class Job:
         """The method's service around a writer or reader of the store at path (Method.serving), as storage.s3
         says: the round trip, and the existing S3 service if any. Starting and stopping it count as "server"
         outside the timers: a local S3 server per cold sample is most of an s3 job's time."""
-        service = self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
-        if self.method.service is None:
-            with service:
-                yield
+        if self.method.service is None:  # nothing to start
+            yield
             return
+        service = self.method.serving(path, self.settings.round_trip_ms, self.settings.s3_remote)
         with self.overhead("server"):
             service.__enter__()
         try:
