@@ -4,7 +4,8 @@ Usage: python benchmarks/object_storage_table.py RESULTS_DIR [RESULTS_DIR ...] [
 
 Each RESULTS_DIR is one run of config/object-storage.yaml at one storage.s3.round_trip_ms (the delay is
 read from its rows). Prints, as Markdown, per run: for every method at --cutoff images, the median seconds
-and images/s of its store (its own requests in flight, then 8 and 32 where it varies them), of its cold reads
+and images/s of its store (at its own options, then at each level of requests in flight it was stored at:
+a remote method's concurrency option and the run's other levels where it varies them), of its cold reads
 in order, at random and at each concurrency in the run (1, 8, 32 by default), and its time to first image
 (cold: opening the store and decoding one image). A value whose interval did not reach the run's precision
 is marked *, one with fewer than 6 samples (no 95% interval) †. Stores and reads come from the same run,
@@ -51,9 +52,10 @@ def cell(rows: pd.DataFrame, n_images: int) -> str:
 def columns(summary: pd.DataFrame) -> list[tuple[str, dict]]:
     """(heading, selection) of every column the run measured."""
     levels = sorted(int(c) for c in summary.loc[summary["pattern"] == "concurrency", "concurrency"].unique())
+    # "store" is every method's store at its own options; a remote one's level is also its own column
+    # (the store job's sequential row for its concurrency option, pattern concurrency for the others).
     stores = [("store", {"operation": "store_many", "pattern": "sequential"})]
-    stores += [(f"store, {c} in flight", {"operation": "store_many", "pattern": "concurrency", "concurrency": c})
-               for c in levels]  # fmt: skip
+    stores += [(f"store, {c} in flight", {"operation": "store_many", "concurrency": c}) for c in levels]
     cold = {"operation": "read_many", "cache": "cold"}
     reads = [("read in order", cold | {"pattern": "sequential"}), ("read at random", cold | {"pattern": "random"})]
     reads += [(f"random, {c} in flight", cold | {"pattern": "concurrency", "concurrency": c}) for c in levels]

@@ -20,7 +20,7 @@ from imgbench import methods, reading, storing
 from imgbench.measurement import Measurement
 from imgbench.methods.s3parquet import KEY, READ_BYTES, Reader
 from imgbench.objectstore import service
-from imgbench.rows import PatternName
+from imgbench.rows import Operation, PatternName
 
 
 def test_a_call_reads_row_groups_up_to_the_byte_limit_and_a_larger_group_alone():
@@ -89,6 +89,36 @@ def test_reads_go_through_the_latency_proxy_and_a_row_group_is_one_round_trip(so
 
 
 @needs_weed
+def test_requests_in_flight_are_pyarrows_io_threads_while_a_writer_or_reader_is_open(source, tmp_path):
+    """The concurrency option sizes pyarrow's I/O pool (the most GETs or part uploads in flight) while a
+    writer or reader is open and gives it back at close; the concurrency pattern's rows say their level and
+    verify every image; a store at another level leaves the job's store as it was."""
+    import pyarrow as pa
+
+    before = pa.io_thread_count()
+    job = make_job("s3parquet", source, min_repeats=1, max_repeats=1, warmup_runs=0, caches=["warm"])
+    store = tmp_path / "store"
+    rows = storing.measure_store(job, Operation.STORE_MANY, 120, store)
+    rows += storing.measure_store(job, Operation.STORE_MANY, 120, store, concurrency=2)
+    assert [(r.pattern, r.concurrency) for r in rows] == [("sequential", 8), ("concurrency", 2)]
+    assert json.loads((store / "s3.json").read_text())["concurrency"] == 8
+    patterns = [reading.Pattern("concurrency", concurrency=c) for c in (1, 3)]
+    reads = reading.measure_reads(job, Operation.READ_MANY, 120, store, patterns)
+    assert [(r.pattern, r.concurrency, r.cache_verified) for r in reads] == [
+        ("concurrency", 1, 1),
+        ("concurrency", 3, 1),
+    ]
+    with job.method.serving(store):
+        reader = job.method.reader(store, concurrency=3)
+        held = pa.io_thread_count()
+        reader.close()
+        with pytest.raises(ValueError, match="concurrency must be at least 1"):
+            job.method.reader(store, concurrency=0)
+    assert (held, pa.io_thread_count()) == (3, before)
+    assert weed_processes(store) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+@needs_weed
 def test_forked_parallel_workers_read_after_the_parent_used_s3(source, tmp_path):
     """The harness's order within one read job: a sequential read in this process (S3 initialised, a
     filesystem opened and closed), then the parallel pattern's two forked workers, each verified."""
@@ -140,7 +170,7 @@ def test_the_interpreter_exits_after_storing_and_reading(source_dir, tmp_path):
         from imgbench.source import Source
         source, method, store = Source({str(source_dir)!r}), methods.load("s3parquet"), {str(tmp_path / "store")!r}
         with method.serving(store):
-            writer = method.writer(store, 30, source.image_shape, False, row_group_size=10)
+            writer = method.writer(store, 30, source.image_shape, False, row_group_size=10, concurrency=8)
             images, labels = source.take(np.arange(30))
             writer.write(0, images, labels)
             writer.close()

@@ -2,8 +2,8 @@
 
 For formats whose library reads the bucket itself (Parquet through pyarrow): pyarrow then does the ranged
 GETs and multipart uploads, on its I/O thread pool (``pyarrow.io_thread_count()``, 8 by default), as it
-does for its users. Imported only by the writers and readers that need it: pyarrow stays out of the
-registry.
+does for its users; IoThreads sets that pool's size, the requests in flight. Imported only by the writers
+and readers that need it: pyarrow stays out of the registry.
 
 Forked processes (measured with pyarrow 26.0.1, see methods/s3parquet.py): a filesystem must not cross a
 fork. One made in a forked child works, even where the parent used S3 before forking; one inherited from
@@ -39,3 +39,24 @@ def s3_filesystem(endpoint: Endpoint):
         retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=1),
         **keys,
     )
+
+
+class IoThreads:
+    """pyarrow's I/O thread pool at n threads (the most S3 requests in flight) until restore(): the pool is
+    the process's, so one writer or reader at a time may hold it (the harness opens them one after
+    another; the parallel pattern's workers are processes of their own)."""
+
+    def __init__(self, n: int):
+        import pyarrow as pa
+
+        if n < 1:
+            raise ValueError(f"concurrency must be at least 1, not {n}")
+        self.previous = pa.io_thread_count()
+        pa.set_io_thread_count(n)
+
+    def restore(self) -> None:
+        import pyarrow as pa
+
+        if self.previous is not None:
+            pa.set_io_thread_count(self.previous)
+            self.previous = None
