@@ -22,8 +22,8 @@ read through pyarrow's own S3 filesystem (objectstore/arrowfs.py).
   open (arrowfs.IoThreads), the most GETs or part uploads in flight; s3.json records the writer's, the
   reader takes it unless opened with another (the ``concurrency`` pattern). pre_buffer merges the ranges
   of neighbouring row groups (up to 32 MiB, pyarrow's CacheOptions), so a read of many row groups is a
-  few large GETs and gains little from more in flight: reading 10,000 32 x 32 images at random through
-  the 20 ms proxy took 239-344 ms at 1 thread, 156-220 ms at 8 and 153-161 ms at 32 (2026-12-02).
+  few large GETs and gains nothing from more in flight: cold reads of 10,000 32 x 32 images at random
+  through the 20 ms proxy took 0.197, 0.200 and 0.192 s at 1, 8 and 32 (docs/object-storage.md).
 
 Forked workers (reading.py's parallel pattern), measured here with pyarrow 26.0.1 and SeaweedFS 4.48, 20
 rounds of 2 forked workers each doing 30 pre-buffered reads after the parent had written and read: a
