@@ -53,8 +53,10 @@ def compare(source, stores: Path, out: Path) -> Path:
     contestants = {
         method: comparing.Contestant(make_job(method, source), stores / method / str(n)) for method in METHODS
     }
-    settings = {"reference": "npy", "operations": ["read_warm"], "max_seconds": 5, "min_rounds": 3, "precision": 0.05,
-                "seed": 0}  # fmt: skip
+    # A budget of 0.03 s of timed work stops at min_rounds, 6 (enough for a 95% interval); with 5 s, the
+    # tiny reads ran rounds (a process each) for 113 s of CI.
+    settings = {"reference": "npy", "operations": ["read_warm"], "max_seconds": 0.03, "min_rounds": 6,
+                "precision": 0.05, "seed": 0}  # fmt: skip
     rows = comparing.Comparison(contestants, "npy", n, stores / "compare-work", settings).run()
     write_csv_atomic(out, rows, comparing.COLUMNS)
     return out
