@@ -174,22 +174,26 @@ def command_lines() -> list[str]:
     return found
 
 
+def measure_levels(job, store: Path, n_images: int, own: int, other: int, read_levels: tuple[int, ...]) -> None:
+    """Store at the job's own level and at another, then read at read_levels: the rows say their level, the
+    store at another level leaves no directory (the job's store stays, its s3.json at its own level), and
+    every read verified every image."""
+    rows = storing.measure_store(job, Operation.STORE_MANY, n_images, store)
+    rows += storing.measure_store(job, Operation.STORE_MANY, n_images, store, concurrency=other)
+    assert [(r.pattern, r.concurrency) for r in rows] == [("sequential", own), ("concurrency", other)]
+    assert sorted(p.name for p in store.parent.iterdir()) == [store.name]
+    assert json.loads((store / "s3.json").read_text())["concurrency"] == own
+    patterns = [reading.Pattern("concurrency", concurrency=c) for c in read_levels]
+    reads = reading.measure_reads(job, Operation.READ_MANY, n_images, store, patterns)
+    assert [(r.pattern, r.concurrency, r.cache_verified) for r in reads] == [("concurrency", c, 1) for c in read_levels]
+
+
 def test_the_concurrency_pattern_reads_at_each_level_and_stores_at_another(source, tmp_path):
     """Rows of pattern concurrency say their requests in flight; the reader really runs that many (its pool),
     every image is verified, and a store at another level leaves no directory: the job's store stays."""
     job = make_job("s3+raw", source, min_repeats=1, max_repeats=1, warmup_runs=0, caches=["warm"])
     store = tmp_path / "10"
-    rows = storing.measure_store(job, Operation.STORE_MANY, 40, store)
-    rows += storing.measure_store(job, Operation.STORE_MANY, 40, store, concurrency=8)
-    assert [(r.pattern, r.concurrency) for r in rows] == [("sequential", 1), ("concurrency", 8)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["10"]
-    assert json.loads((store / "s3.json").read_text())["concurrency"] == 1
-    patterns = [reading.Pattern("concurrency", concurrency=c) for c in (1, 8)]
-    reads = reading.measure_reads(job, Operation.READ_MANY, 40, store, patterns)
-    assert [(r.pattern, r.concurrency, r.cache_verified) for r in reads] == [
-        ("concurrency", 1, 1),
-        ("concurrency", 8, 1),
-    ]
+    measure_levels(job, store, 40, own=1, other=8, read_levels=(1, 8))
     with job.method.serving(store):
         reader = job.method.reader(store, concurrency=8)
         assert reader.concurrency == 8 and reader.pool._max_workers == 8

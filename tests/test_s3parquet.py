@@ -13,14 +13,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_s3_methods import weed_processes
+from test_s3_methods import measure_levels, weed_processes
 
 from conftest import REPO, make_job, needs_weed
 from imgbench import methods, reading, storing
 from imgbench.measurement import Measurement
 from imgbench.methods.s3parquet import KEY, READ_BYTES, Reader
 from imgbench.objectstore import service
-from imgbench.rows import Operation, PatternName
+from imgbench.rows import PatternName
 
 
 def test_a_call_reads_row_groups_up_to_the_byte_limit_and_a_larger_group_alone():
@@ -98,16 +98,7 @@ def test_requests_in_flight_are_pyarrows_io_threads_while_a_writer_or_reader_is_
     before = pa.io_thread_count()
     job = make_job("s3parquet", source, min_repeats=1, max_repeats=1, warmup_runs=0, caches=["warm"])
     store = tmp_path / "store"
-    rows = storing.measure_store(job, Operation.STORE_MANY, 120, store)
-    rows += storing.measure_store(job, Operation.STORE_MANY, 120, store, concurrency=2)
-    assert [(r.pattern, r.concurrency) for r in rows] == [("sequential", 8), ("concurrency", 2)]
-    assert json.loads((store / "s3.json").read_text())["concurrency"] == 8
-    patterns = [reading.Pattern("concurrency", concurrency=c) for c in (1, 3)]
-    reads = reading.measure_reads(job, Operation.READ_MANY, 120, store, patterns)
-    assert [(r.pattern, r.concurrency, r.cache_verified) for r in reads] == [
-        ("concurrency", 1, 1),
-        ("concurrency", 3, 1),
-    ]
+    measure_levels(job, store, 120, own=8, other=2, read_levels=(1, 3))
     with job.method.serving(store):
         reader = job.method.reader(store, concurrency=3)
         held = pa.io_thread_count()
@@ -115,7 +106,7 @@ def test_requests_in_flight_are_pyarrows_io_threads_while_a_writer_or_reader_is_
         with pytest.raises(ValueError, match="concurrency must be at least 1"):
             job.method.reader(store, concurrency=0)
     assert (held, pa.io_thread_count()) == (3, before)
-    assert weed_processes(store) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    assert weed_processes(store) == []
 
 
 @needs_weed
