@@ -42,15 +42,14 @@ def s3_filesystem(endpoint: Endpoint):
 
 
 class IoThreads:
-    """pyarrow's I/O thread pool at n threads (the most S3 requests in flight) until restore(): the pool is
-    the process's, so one writer or reader at a time may hold it (the harness opens them one after
-    another; the parallel pattern's workers are processes of their own)."""
+    """pyarrow's I/O thread pool at n threads (the most S3 requests in flight; n >= 1, as the concurrency
+    option and read_manifest check) until restore(): the pool is the process's, so one writer or reader at
+    a time may hold it (the harness opens them one after another; the parallel pattern's workers are
+    processes of their own)."""
 
     def __init__(self, n: int):
         import pyarrow as pa
 
-        if n < 1:
-            raise ValueError(f"concurrency must be at least 1, not {n}")
         self.previous = pa.io_thread_count()
         pa.set_io_thread_count(n)
 
